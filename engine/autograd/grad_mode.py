@@ -1,0 +1,73 @@
+"""``no_grad``, ``enable_grad``, ``set_grad_enabled``: context managers and decorators,
+thread-local as in PyTorch (the app's worker thread has its own mode)."""
+from __future__ import annotations
+
+import functools
+import threading
+
+_local = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    return getattr(_local, "enabled", True)
+
+
+def _set(mode: bool) -> None:
+    _local.enabled = bool(mode)
+
+
+class _GradModeContext:
+    _mode: bool
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        _set(self._mode)
+        return None
+
+    def __exit__(self, *exc):
+        _set(self._prev)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__.__new__(self.__class__)._init_like(self):
+                return fn(*args, **kwargs)
+        return wrapper
+
+    def _init_like(self, other):
+        self._mode = other._mode
+        return self
+
+    def clone(self):
+        return self.__class__.__new__(self.__class__)._init_like(self)
+
+
+class no_grad(_GradModeContext):
+    """Disable gradient recording inside a ``with`` block or a decorated function."""
+
+    def __init__(self):
+        self._mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Enable gradient recording inside a ``with`` block or a decorated function."""
+
+    def __init__(self):
+        self._mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set gradient recording on or off; takes effect at once, and restores on exit."""
+
+    def __init__(self, mode: bool):
+        self._prev = is_grad_enabled()
+        self._mode = bool(mode)
+        _set(self._mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        _set(self._prev)
+        return False

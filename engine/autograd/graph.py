@@ -1,0 +1,596 @@
+"""The autograd graph: ``grad_fn`` nodes, op dispatch (``apply``) and the iterative backward.
+
+A node is what PyTorch calls a ``grad_fn``: it knows its op, what its forward saved (only what
+the VJP reads), and ``next_functions``, one ``(node_or_None, output_index)`` edge per input,
+with ``AccumulateGrad`` at leaves. ``type(node).__name__`` is PyTorch's class name
+(``MulBackward0``); ``node.name()`` returns it too.
+
+Timing and tracing are hooks (:func:`add_tracer`), not code inside ops.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import _dtype as D
+from .. import backend
+from ..ops.registry import Ctx, OpDef, sum_to
+from .grad_mode import is_grad_enabled
+
+_seq = itertools.count()
+_node_classes: dict[str, type] = {}
+_tracers: list[Any] = []
+
+# Bound by engine.tensor once Tensor exists (tensor.py imports this module, not the reverse).
+Tensor: Any = None
+_wrap: Any = None
+
+
+def bind_tensor(tensor_cls, wrap) -> None:
+    global Tensor, _wrap
+    Tensor, _wrap = tensor_cls, wrap
+
+
+def add_tracer(tracer) -> None:
+    """Register an object with ``on_forward(op, node, inputs, outputs, ms)`` and/or
+    ``on_backward(node, grads_out, grads_in, ms)``; called around every op and VJP."""
+    _tracers.append(tracer)
+
+
+def remove_tracer(tracer) -> None:
+    if tracer in _tracers:
+        _tracers.remove(tracer)
+
+
+class RemovableHandle:
+    def __init__(self, store: dict, key):
+        self._store = weakref.ref(store) if not isinstance(store, dict) else store
+        self._key = key
+
+    def remove(self) -> None:
+        store = self._store
+        if store is not None:
+            store.pop(self._key, None)
+
+
+_handle_ids = itertools.count()
+
+
+class Node:
+    """A backward node (``grad_fn``). Also the ``ctx`` an op's forward writes into."""
+
+    __slots__ = ("op", "next_functions", "needs_input_grad", "xp", "seq", "_saved",
+                 "_saved_checks", "_had_saved", "_released", "_in_meta", "_pre_hooks",
+                 "_post_hooks", "_retain", "_dev", "metadata", "__dict__", "__weakref__")
+
+    requires_grad = True
+
+    def __init__(self, op: OpDef | None, xp, next_functions, needs_input_grad, in_meta, dev):
+        self.op = op
+        self.xp = xp
+        self.next_functions = next_functions
+        self.needs_input_grad = needs_input_grad
+        self._in_meta = in_meta  # per input: (shape, np dtype) or None for non-tensors
+        self.seq = next(_seq)
+        self._saved = ()
+        self._saved_checks = None
+        self._had_saved = False
+        self._released = False
+        self._pre_hooks = None
+        self._post_hooks = None
+        self._retain = None
+        self._dev = dev
+        self.metadata = {}
+
+    # ---- the ctx side, used by op forward --------------------------------------------
+    def save(self, *arrays) -> None:
+        """Keep what backward reads. Inputs and outputs saved this way are version-checked."""
+        self._saved = arrays
+        self._had_saved = True
+
+    @property
+    def saved(self) -> tuple:
+        if self._released:
+            raise RuntimeError(_FREED_MSG)
+        return self._saved
+
+    @property
+    def saved_bytes(self) -> int:
+        """Memory held for backward by this node's saved arrays."""
+        seen, total = set(), 0
+        for a in self._saved or ():
+            if hasattr(a, "nbytes") and id(a) not in seen:
+                seen.add(id(a))
+                total += int(a.nbytes)
+        return total
+
+    # ---- PyTorch's public face -----------------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        k = next(_handle_ids)
+        self._post_hooks[k] = fn
+        return RemovableHandle(self._post_hooks, k)
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        k = next(_handle_ids)
+        self._pre_hooks[k] = (None, fn)
+        return RemovableHandle(self._pre_hooks, k)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def __call__(self, *grads):
+        raise RuntimeError("calling a grad_fn directly is not supported; use backward()")
+
+    # ---- engine side ---------------------------------------------------------------------
+    def _check_versions(self) -> None:
+        if self._released and self._had_saved:
+            raise RuntimeError(_FREED_MSG)
+        checks = self._saved_checks
+        if not checks:
+            return
+        for box, expected, desc in checks:
+            if box[0] != expected:
+                shape, dt, producer = desc
+                where = f", which is output 0 of {producer}," if producer else ""
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{_legacy_type(dt)} [{', '.join(map(str, shape))}]]"
+                    f"{where} is at version {box[0]}; expected version {expected} instead. "
+                    "Hint: enable anomaly detection to find the operation that failed to compute "
+                    "its gradient, with torch.autograd.set_detect_anomaly(True).")
+
+    def _release(self) -> None:
+        self._saved = ()
+        self._saved_checks = None
+        self._released = True
+        for k in [k for k, v in self.__dict__.items() if hasattr(v, "nbytes")]:
+            del self.__dict__[k]
+
+    def _run(self, grads: list) -> tuple:
+        """Run the VJP: grads per output -> grads per input, reduced to input shapes/dtypes."""
+        op = self.op
+        with backend.device_scope(self._dev.type, self._dev.index):
+            res = op.backward(self, *grads)
+        if not isinstance(res, tuple):
+            res = (res,)
+        out = []
+        for g, meta, need in zip(res, self._in_meta, self.needs_input_grad):
+            if g is None or not need or meta is None:
+                out.append(None)
+                continue
+            shape, npdt = meta
+            if g.shape != shape:
+                g = sum_to(g, shape)
+            if g.dtype != npdt:
+                g = g.astype(npdt)
+            out.append(g)
+        return tuple(out)
+
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+_LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+           "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+           "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def _legacy_type(dt: D.dtype, dev=None) -> str:
+    cuda = ".cuda" if dev is not None and dev.type == "cuda" else ""
+    return f"torch{cuda}.{_LEGACY[dt.name]}"
+
+
+def legacy_type_name(dt: D.dtype, dev=None) -> str:
+    """'torch.FloatTensor' / 'torch.cuda.FloatTensor', as Tensor.type() prints."""
+    return _legacy_type(dt, dev)
+
+
+def node_class(name: str) -> type:
+    """The Node subclass named ``name`` (``MulBackward0``), made once and cached."""
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = type(name, (Node,), {"__slots__": ()})
+        _node_classes[name] = cls
+    return cls
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf that requires grad: adds the incoming gradient into ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__(None, None, (), (), (), variable._device)
+        self.variable = variable
+
+
+def accumulator(t) -> AccumulateGrad:
+    """The (one) AccumulateGrad node of leaf ``t``, as PyTorch keeps one per leaf."""
+    ref = t._acc
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return acc
+
+
+def edge_of(t):
+    """The ``(node, output_nr)`` edge backward follows into tensor ``t``."""
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
+    if t._requires_grad:
+        return (accumulator(t), 0)
+    return (None, 0)
+
+
+# --------------------------------------------------------------------------------------
+# dispatch
+
+
+def _same_device_error(a, b) -> RuntimeError:
+    return RuntimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a} and {b}!")
+
+
+def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
+    """Run ``op`` on operands (Tensors, or Python numbers where the op allows), recording a
+    ``grad_fn`` when grad mode is on and an input requires grad. Returns Tensor(s)."""
+    dev = None
+    need = False
+    for x in operands:
+        if isinstance(x, Tensor):
+            if dev is None:
+                dev = x._device
+            elif x._device != dev and x._data.ndim:
+                raise _same_device_error(dev, x._device)
+            if x._requires_grad:
+                need = True
+    if dev is None:
+        from .._device import CPU
+        dev = out_device or CPU
+    cd = op.compute_dtype(operands, attrs)
+    arrays = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            a = x._data
+            if cd is not None and x._dtype is not cd:
+                a = a.astype(cd.np)
+            elif dev.type == "cuda" and x._device != dev:  # a 0-dim tensor on another device
+                a = backend.to_device(a, dev.type, dev.index)
+            arrays.append(a)
+        else:
+            arrays.append(x)
+    xp = np if dev.type == "cpu" else backend.xp_for("cuda")
+    need = need and op.differentiable and is_grad_enabled()
+    if need:
+        nif = tuple(isinstance(x, Tensor) and x._requires_grad for x in operands)
+        ctx = node_class(op.grad_fn_name(attrs))(
+            op, xp, tuple(edge_of(x) if isinstance(x, Tensor) else (None, 0) for x in operands),
+            nif, tuple((x._data.shape, x._data.dtype) if isinstance(x, Tensor) else None
+                       for x in operands), dev)
+    else:
+        ctx = Ctx(xp)
+    if _tracers:
+        timer = backend.Timer(dev.type)
+        timer.start()
+    if dev.type == "cpu":
+        out = op.forward(ctx, *arrays, **attrs)
+    else:
+        with backend.device_scope(dev.type, dev.index):
+            out = op.forward(ctx, *arrays, **attrs)
+    if _tracers:
+        timer.stop()
+    multi = isinstance(out, tuple)
+    outs = out if multi else (out,)
+    diff = op.differentiable_outputs
+    results = []
+    for i, o in enumerate(outs):
+        r = _wrap(o, dev)
+        if need and (diff is None or diff[i]) and r._dtype.is_floating_point:
+            r._requires_grad = True
+            r._grad_fn = ctx
+            r._output_nr = i
+        results.append(r)
+    if op.is_view and not multi and isinstance(operands[0], Tensor):
+        base = operands[0]
+        results[0]._vbox = base._vbox
+        results[0]._base = base._base if base._base is not None else base
+    if need and ctx._had_saved:
+        _attach_version_checks(ctx, operands, arrays, outs, results)
+    if _tracers:
+        ms = timer.elapsed_ms()
+        for tr in _tracers:
+            f = getattr(tr, "on_forward", None)
+            if f is not None:
+                f(op, ctx if need else None, operands, results, ms)
+    return tuple(results) if multi else results[0]
+
+
+def _attach_version_checks(ctx: Node, operands, arrays, outs, results) -> None:
+    """Saved arrays that are an input's or an output's storage get a version check."""
+    checks = []
+    for s in ctx._saved:
+        for x, a in zip(operands, arrays):
+            if isinstance(x, Tensor) and s is a and a is x._data:
+                gf = x._grad_fn
+                checks.append((x._vbox, x._vbox[0],
+                               (x._data.shape, x._dtype, gf.name() if gf is not None else None)))
+                break
+        else:
+            for o, r in zip(outs, results):
+                if s is o:
+                    checks.append((r._vbox, r._vbox[0],
+                                   (r._data.shape, r._dtype, ctx.name())))
+                    break
+    if checks:
+        ctx._saved_checks = checks
+
+
+# --------------------------------------------------------------------------------------
+# backward
+
+
+def _accumulate(buf: list, i: int, g) -> None:
+    cur = buf[i]
+    buf[i] = g if cur is None else cur + g
+
+
+def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
+                 inputs: Sequence | None = None, accumulate: bool = True,
+                 allow_unused: bool = True, create_graph: bool = False) -> list | None:
+    """Iterative backward from ``roots`` (tensors) seeded with ``grads`` (arrays).
+
+    With ``accumulate`` the leaves' ``.grad`` receive the gradients (``Tensor.backward``);
+    otherwise the gradients reaching ``inputs`` are returned (``autograd.grad``).
+    Runs in dependency order (highest sequence number first among ready nodes, as PyTorch),
+    with no recursion.
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (higher-order gradients) is not supported by this engine yet")
+    root_edges = []
+    for t, g in zip(roots, grads):
+        if not t._requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        root_edges.append((edge_of(t), g))
+
+    # capture points for autograd.grad / backward(inputs=...)
+    capture: dict = {}
+    if inputs is not None:
+        for k, t in enumerate(inputs):
+            if not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            capture.setdefault(edge_of(t), []).append(k)
+
+    # dependency counts over the reachable graph, iteratively
+    deps: dict = {}
+    stack = [e[0][0] for e in root_edges]
+    seen = set(stack)
+    while stack:
+        n = stack.pop()
+        for nx, _ in n.next_functions:
+            if nx is None:
+                continue
+            deps[nx] = deps.get(nx, 0) + 1
+            if nx not in seen:
+                seen.add(nx)
+                stack.append(nx)
+
+    # with inputs given, run only nodes from which an input can be reached
+    needed = None
+    if inputs is not None:
+        targets = {e[0] for e in capture}
+        needed = set()
+        # reverse reachability: process nodes in increasing sequence order is not enough for
+        # shared subgraphs, so walk children first iteratively
+        order = sorted(seen, key=lambda n: n.seq)
+        for n in order:
+            if n in targets or any(nx in needed for nx, _ in n.next_functions if nx is not None):
+                needed.add(n)
+
+    buffers: dict = {}
+    heap: list = []
+    for (node, nr), g in root_edges:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * _n_outputs(node)
+        _accumulate(buf, nr, g)
+    for node in {e[0][0] for e in root_edges}:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(heap, (-node.seq, id(node), node))
+
+    results: list = [None] * (len(inputs) if inputs is not None else 0)
+    tracing = bool(_tracers)
+    while heap:
+        _, _, node = heapq.heappop(heap)
+        buf = buffers.pop(node, None)
+        if buf is None:
+            buf = [None] * _n_outputs(node)
+        # tensor hooks and retain_grad on this node's outputs
+        if node._pre_hooks:
+            for key, (nr, fn) in list(node._pre_hooks.items()):
+                if nr is None:
+                    r = fn(tuple(_wrap(g, node._dev) if g is not None else None for g in buf))
+                    if r is not None:
+                        buf = [x._data if isinstance(x, Tensor) else x for x in r]
+                elif buf[nr] is not None:
+                    r = fn(_wrap(buf[nr], node._dev))
+                    if r is not None:
+                        buf[nr] = r._data if isinstance(r, Tensor) else r
+        if node._retain:
+            for nr, ref in node._retain.items():
+                t = ref()
+                if t is not None and buf[nr] is not None:
+                    _accumulate_grad(t, buf[nr], replace_nonleaf=True)
+        if capture:
+            for nr, g in enumerate(buf):
+                ks = capture.get((node, nr))
+                if ks and g is not None:
+                    for k in ks:
+                        results[k] = _wrap(g, node._dev)
+        if isinstance(node, AccumulateGrad):
+            if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
+                _accumulate_grad(node.variable, buf[0])
+            continue
+        if needed is not None and node not in needed:
+            grads_in = (None,) * len(node.next_functions)
+        elif all(g is None for g in buf):
+            grads_in = (None,) * len(node.next_functions)
+        else:
+            node._check_versions()
+            if tracing:
+                t0 = time.perf_counter()
+                timer = backend.Timer(node._dev.type)
+                timer.start()
+            grads_in = node._run(buf)
+            if tracing:
+                timer.stop()
+                ms = timer.elapsed_ms()
+                for tr in _tracers:
+                    f = getattr(tr, "on_backward", None)
+                    if f is not None:
+                        f(node, buf, grads_in, ms)
+            if node._post_hooks:
+                for fn in list(node._post_hooks.values()):
+                    r = fn(tuple(_wrap(g, node._dev) if g is not None else None
+                                 for g in grads_in),
+                           tuple(_wrap(g, node._dev) if g is not None else None for g in buf))
+                    if r is not None:
+                        grads_in = tuple(x._data if isinstance(x, Tensor) else x for x in r)
+            if not retain_graph:
+                node._release()
+        for (nx, nr), g in zip(node.next_functions, grads_in):
+            if nx is None:
+                continue
+            if g is not None:
+                b = buffers.get(nx)
+                if b is None:
+                    b = buffers[nx] = [None] * _n_outputs(nx)
+                _accumulate(b, nr, g)
+            d = deps[nx] - 1
+            deps[nx] = d
+            if d == 0:
+                heapq.heappush(heap, (-nx.seq, id(nx), nx))
+
+    if inputs is not None and not accumulate:
+        if not allow_unused:
+            for r in results:
+                if r is None:
+                    raise RuntimeError(
+                        "One of the differentiated Tensors appears to not have been used in the "
+                        "graph. Set allow_unused=True if this is the desired behavior.")
+        return results
+    return None
+
+
+def _n_outputs(node: Node) -> int:
+    if node.op is None:
+        return 1
+    return len(node.op.outputs)
+
+
+def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
+    """Add ``g`` into ``t.grad`` (a leaf's accumulation; a retained non-leaf's grad)."""
+    if t._hooks_leaf and not replace_nonleaf:
+        for fn in list(t._hooks_leaf.values()):
+            r = fn(_wrap(g, t._device))
+            if r is not None:
+                g = r._data
+    if g.shape != t._data.shape:
+        g = sum_to(g, t._data.shape)
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if t._grad is None:
+        # a fresh buffer: the same array may flow to several leaves (AddBackward passes it on)
+        t._grad = _wrap(g.copy(), t._device)
+    elif replace_nonleaf:
+        t._grad = _wrap(t._grad._data + g, t._device)
+    else:
+        gd = t._grad._data
+        if gd.flags.writeable:
+            gd += g
+            t._grad._vbox[0] += 1
+        else:
+            t._grad = _wrap(gd + g, t._device)
+
+
+def apply_inplace(op: OpDef, operands: Sequence[Any], attrs: dict):
+    """Run ``op`` and write its result into ``operands[0]`` (``add_``, ``a[i] = v``, ...).
+
+    As in PyTorch: refused on a leaf that requires grad while grad mode is on (and on a view
+    of one); bumps the version counter; the target takes the new ``grad_fn``, whose edge for
+    the target is its old one.
+    """
+    target = operands[0]
+    grad_on = is_grad_enabled()
+    if grad_on and target._requires_grad and target._grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    base = target._base
+    if grad_on and base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation.")
+    res = apply(op, operands, attrs)
+    if res._dtype is not target._dtype:
+        if D.promote_types(res._dtype, target._dtype) is not target._dtype:
+            raise RuntimeError(
+                f"result type {_scalar_type_name(res._dtype)} can't be cast to the desired output "
+                f"type {_scalar_type_name(target._dtype)}")
+    old = target._data
+    node = res._grad_fn
+    if node is not None and node._had_saved:
+        # backward must see the values from before the write: copy saved views of the target,
+        # and point saved outputs at the target's storage and version
+        saved = list(node._saved)
+        checks = list(node._saved_checks or ())
+        for i, a in enumerate(saved):
+            if a is old:
+                saved[i] = old.copy()
+                checks = [c for c in checks if c[0] is not target._vbox]
+            elif a is res._data:
+                saved[i] = old
+                checks = [c for c in checks if c[0] is not res._vbox]
+                checks.append((target._vbox, target._vbox[0] + 1,
+                               (old.shape, target._dtype, node.name())))
+        node._saved = tuple(saved)
+        node._saved_checks = checks or None
+    if old.flags.writeable:
+        old[...] = res._data
+    else:  # a broadcast (expanded) view: give the tensor its own storage
+        target._data = res._data.astype(old.dtype, copy=True)
+    target._vbox[0] += 1
+    if node is not None:
+        target._grad_fn = node
+        target._output_nr = 0
+        target._requires_grad = True
+    return target
+
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool"}
+
+
+def _scalar_type_name(dt: D.dtype) -> str:
+    return _SCALAR_NAMES[dt.name]
