@@ -1,0 +1,2 @@
+"""Non-op node kinds: parameters, layers, losses, backward, autograd.grad, zero-grad, optimizer
+step. (Being written.)"""
