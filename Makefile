@@ -24,7 +24,7 @@ run: $(VENV)/.app-installed
 
 test: $(VENV)/.test-installed
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.test-installed
 	$(PY) -m bench

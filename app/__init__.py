@@ -1,0 +1,1 @@
+"""The Gradlab program: main window, document, actions, worker, command line."""

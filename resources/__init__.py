@@ -1,0 +1,1 @@
+"""Example graphs (the classroom gallery), icons and styles."""

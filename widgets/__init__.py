@@ -1,0 +1,1 @@
+"""Qt widgets for Gradlab, each usable on its own; they import engine, never app."""
