@@ -42,14 +42,8 @@ def _wrap(a, dev=CPU) -> "Tensor":
     t._dtype = _NP2D[a.dtype]
     t._device = dev
     t._requires_grad = False
-    t._grad = None
     t._grad_fn = None
-    t._output_nr = 0
     t._vbox = [0]
-    t._base = None
-    t._acc = None
-    t._hooks_leaf = None
-    t._retains_grad = False
     return t
 
 
@@ -75,9 +69,15 @@ class Tensor:
     float32 copy of the data.
     """
 
-    __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad", "_grad_fn",
-                 "_output_nr", "_vbox", "_base", "_acc", "_hooks_leaf", "_retains_grad",
+    __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "_grad_fn", "_vbox",
                  "__weakref__", "__dict__")
+    # rarely set: class defaults, so making a tensor stays cheap
+    _grad = None
+    _output_nr = 0
+    _base = None
+    _acc = None
+    _hooks_leaf = None
+    _retains_grad = False
 
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
@@ -94,6 +94,7 @@ class Tensor:
             obj = object.__new__(cls)
             for k in Tensor.__slots__[:-2]:
                 setattr(obj, k, getattr(t, k))
+            obj.__dict__.update(t.__dict__)
             return obj
         return t
 

@@ -65,10 +65,15 @@ class Node:
     """A backward node (``grad_fn``). Also the ``ctx`` an op's forward writes into."""
 
     __slots__ = ("op", "next_functions", "needs_input_grad", "xp", "seq", "_saved",
-                 "_saved_checks", "_had_saved", "_released", "_in_meta", "_pre_hooks",
-                 "_post_hooks", "_retain", "_dev", "metadata", "__dict__", "__weakref__")
+                 "_in_meta", "_dev", "__dict__", "__weakref__")
 
     requires_grad = True
+    # rarely set: class defaults, so creating a node stays cheap
+    _saved_checks = None
+    _had_saved = False
+    _pre_hooks = None
+    _post_hooks = None
+    _retain = None
 
     def __init__(self, op: OpDef | None, xp, next_functions, needs_input_grad, in_meta, dev):
         self.op = op
@@ -78,14 +83,14 @@ class Node:
         self._in_meta = in_meta  # per input: (shape, np dtype) or None for non-tensors
         self.seq = next(_seq)
         self._saved = ()
-        self._saved_checks = None
-        self._had_saved = False
-        self._released = False
-        self._pre_hooks = None
-        self._post_hooks = None
-        self._retain = None
         self._dev = dev
-        self.metadata = {}
+
+    @property
+    def metadata(self) -> dict:
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
 
     # ---- the ctx side, used by op forward --------------------------------------------
     def save(self, *arrays) -> None:
@@ -142,10 +147,9 @@ class Node:
         checks = self._saved_checks
         if not checks:
             return
-        for box, expected, desc in checks:
+        for box, expected, shape, dt, producer in checks:
             if box[0] != expected:
-                shape, dt, producer = desc
-                where = f", which is output 0 of {producer}," if producer else ""
+                where = f", which is output 0 of {producer.name()}," if producer else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{_legacy_type(dt)} [{', '.join(map(str, shape))}]]"
@@ -153,18 +157,24 @@ class Node:
                     "Hint: enable anomaly detection to find the operation that failed to compute "
                     "its gradient, with torch.autograd.set_detect_anomaly(True).")
 
+    @property
+    def _released(self) -> bool:
+        return self._saved is _RELEASED
+
     def _release(self) -> None:
-        self._saved = ()
-        self._saved_checks = None
-        self._released = True
-        for k in [k for k, v in self.__dict__.items() if hasattr(v, "nbytes")]:
-            del self.__dict__[k]
+        """Free what forward saved (arrays must be kept through ``ctx.save``)."""
+        self._saved = _RELEASED
+        if self._saved_checks is not None:
+            self._saved_checks = None
 
     def _run(self, grads: list) -> tuple:
         """Run the VJP: grads per output -> grads per input, reduced to input shapes/dtypes."""
         op = self.op
-        with backend.device_scope(self._dev.type, self._dev.index):
+        if self.xp is np:
             res = op.backward(self, *grads)
+        else:
+            with backend.device_scope(self._dev.type, self._dev.index):
+                res = op.backward(self, *grads)
         if not isinstance(res, tuple):
             res = (res,)
         out = []
@@ -181,6 +191,11 @@ class Node:
         return tuple(out)
 
 
+class _Freed(tuple):
+    """An empty tuple type whose one instance marks saved values as freed."""
+
+
+_RELEASED = _Freed()
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -251,6 +266,48 @@ def _same_device_error(a, b) -> RuntimeError:
         f"{a} and {b}!")
 
 
+def _quick_dtype(operands, rule: str):
+    """The compute dtype when every tensor shares one and no scalar changes it; else None
+    (then the op's full ``compute_dtype`` decides)."""
+    dt = None
+    scal = 0  # 1: an int scalar seen, 2: a float scalar seen
+    for x in operands:
+        if isinstance(x, Tensor):
+            d = x._dtype
+            if dt is None:
+                dt = d
+            elif d is not dt:
+                return None
+        else:
+            t = type(x)
+            if t is float:
+                scal = 2
+            elif t is int:
+                scal = max(scal, 1)
+            elif t is not bool:
+                return None
+    if dt is None or scal > dt.category:
+        return None
+    if rule == "float" and dt.category != 2:
+        return None
+    return dt
+
+
+def _op_node_class(op: OpDef, attrs: dict):
+    """The grad_fn class of ``op``; cached on the op unless its name depends on attrs."""
+    if type(op).grad_fn_name is not OpDef.grad_fn_name:
+        return node_class(op.grad_fn_name(attrs))
+    cls = op._node_cls = node_class(op.grad_fn_name(attrs))
+    return cls
+
+
+def _std_dtype(op: OpDef) -> bool:
+    """Whether the quick dtype path is valid for ``op`` (it uses the standard rules)."""
+    f = op._std_dtype = (type(op).compute_dtype is OpDef.compute_dtype
+                         and op.dtype_rule in ("promote", "float"))
+    return f
+
+
 def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
     """Run ``op`` on operands (Tensors, or Python numbers where the op allows), recording a
     ``grad_fn`` when grad mode is on and an input requires grad. Returns Tensor(s)."""
@@ -260,86 +317,121 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
         if isinstance(x, Tensor):
             if dev is None:
                 dev = x._device
-            elif x._device != dev and x._data.ndim:
+            elif x._device is not dev and x._device != dev and x._data.ndim:
                 raise _same_device_error(dev, x._device)
             if x._requires_grad:
                 need = True
     if dev is None:
         from .._device import CPU
         dev = out_device or CPU
-    cd = op.compute_dtype(operands, attrs)
+    std = op._std_dtype
+    if std is None:
+        std = _std_dtype(op)
+    cd = _quick_dtype(operands, op.dtype_rule) if std else None
+    if cd is None:
+        cd = op.compute_dtype(operands, attrs)
+    cpu = dev.type == "cpu"
+    xp = np if cpu else backend.xp_for("cuda")
+    need = need and op.differentiable and is_grad_enabled()
     arrays = []
+    if need:
+        edges, nif, meta = [], [], []
     for x in operands:
         if isinstance(x, Tensor):
             a = x._data
+            if need:
+                meta.append((a.shape, a.dtype))
+                if x._requires_grad:
+                    gf = x._grad_fn
+                    edges.append((gf, x._output_nr) if gf is not None else (accumulator(x), 0))
+                    nif.append(True)
+                else:
+                    edges.append(_NO_EDGE)
+                    nif.append(False)
             if cd is not None and x._dtype is not cd:
                 a = a.astype(cd.np)
-            elif dev.type == "cuda" and x._device != dev:  # a 0-dim tensor on another device
+            elif not cpu and x._device != dev:  # a 0-dim tensor on another device
                 a = backend.to_device(a, dev.type, dev.index)
             arrays.append(a)
         else:
             arrays.append(x)
-    xp = np if dev.type == "cpu" else backend.xp_for("cuda")
-    need = need and op.differentiable and is_grad_enabled()
+            if need:
+                meta.append(None)
+                edges.append(_NO_EDGE)
+                nif.append(False)
     if need:
-        nif = tuple(isinstance(x, Tensor) and x._requires_grad for x in operands)
-        ctx = node_class(op.grad_fn_name(attrs))(
-            op, xp, tuple(edge_of(x) if isinstance(x, Tensor) else (None, 0) for x in operands),
-            nif, tuple((x._data.shape, x._data.dtype) if isinstance(x, Tensor) else None
-                       for x in operands), dev)
+        ctx = (op._node_cls or _op_node_class(op, attrs))(op, xp, tuple(edges), tuple(nif),
+                                                           tuple(meta), dev)
     else:
         ctx = Ctx(xp)
     if _tracers:
         timer = backend.Timer(dev.type)
         timer.start()
-    if dev.type == "cpu":
+    if cpu:
         out = op.forward(ctx, *arrays, **attrs)
     else:
         with backend.device_scope(dev.type, dev.index):
             out = op.forward(ctx, *arrays, **attrs)
     if _tracers:
         timer.stop()
-    multi = isinstance(out, tuple)
-    outs = out if multi else (out,)
-    diff = op.differentiable_outputs
-    results = []
-    for i, o in enumerate(outs):
-        r = _wrap(o, dev)
-        if need and (diff is None or diff[i]) and r._dtype.is_floating_point:
+    if type(out) is not tuple:
+        r = _wrap(out, dev)
+        if need and r._dtype.is_floating_point and (op.differentiable_outputs is None
+                                                    or op.differentiable_outputs[0]):
             r._requires_grad = True
             r._grad_fn = ctx
-            r._output_nr = i
-        results.append(r)
-    if op.is_view and not multi and isinstance(operands[0], Tensor):
-        base = operands[0]
-        results[0]._vbox = base._vbox
-        results[0]._base = base._base if base._base is not None else base
+        if op.is_view and isinstance(operands[0], Tensor):
+            base = operands[0]
+            r._vbox = base._vbox
+            r._base = base._base if base._base is not None else base
+        results = (r,)
+    else:
+        diff = op.differentiable_outputs
+        rs = []
+        for i, o in enumerate(out):
+            r = _wrap(o, dev)
+            if need and (diff is None or diff[i]) and r._dtype.is_floating_point:
+                r._requires_grad = True
+                r._grad_fn = ctx
+                if i:
+                    r._output_nr = i
+            rs.append(r)
+        results = tuple(rs)
     if need and ctx._had_saved:
-        _attach_version_checks(ctx, operands, arrays, outs, results)
+        _attach_version_checks(ctx, operands, arrays, out if type(out) is tuple else (out,),
+                               results)
     if _tracers:
         ms = timer.elapsed_ms()
         for tr in _tracers:
             f = getattr(tr, "on_forward", None)
             if f is not None:
-                f(op, ctx if need else None, operands, results, ms)
-    return tuple(results) if multi else results[0]
+                f(op, ctx if need else None, operands, list(results), ms)
+    return results if type(out) is tuple else results[0]
+
+
+_NO_EDGE = (None, 0)
 
 
 def _attach_version_checks(ctx: Node, operands, arrays, outs, results) -> None:
-    """Saved arrays that are an input's or an output's storage get a version check."""
-    checks = []
+    """Saved arrays that are an input's or an output's storage get a version check.
+
+    A check is (version box, version at save, shape, dtype, producing node or None)."""
+    checks = None
     for s in ctx._saved:
+        if s is None or type(s) in (int, float, bool):
+            continue
         for x, a in zip(operands, arrays):
-            if isinstance(x, Tensor) and s is a and a is x._data:
-                gf = x._grad_fn
-                checks.append((x._vbox, x._vbox[0],
-                               (x._data.shape, x._dtype, gf.name() if gf is not None else None)))
+            if s is a and isinstance(x, Tensor) and a is x._data:
+                if checks is None:
+                    checks = []
+                checks.append((x._vbox, x._vbox[0], a.shape, x._dtype, x._grad_fn))
                 break
         else:
             for o, r in zip(outs, results):
                 if s is o:
-                    checks.append((r._vbox, r._vbox[0],
-                                   (r._data.shape, r._dtype, ctx.name())))
+                    if checks is None:
+                        checks = []
+                    checks.append((r._vbox, r._vbox[0], o.shape, r._dtype, ctx))
                     break
     if checks:
         ctx._saved_checks = checks
@@ -417,12 +509,12 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
         _accumulate(buf, nr, g)
     for node in {e[0][0] for e in root_edges}:
         if deps.get(node, 0) == 0:
-            heapq.heappush(heap, (-node.seq, id(node), node))
+            heapq.heappush(heap, (-node.seq, node))
 
     results: list = [None] * (len(inputs) if inputs is not None else 0)
     tracing = bool(_tracers)
     while heap:
-        _, _, node = heapq.heappop(heap)
+        node = heapq.heappop(heap)[1]
         buf = buffers.pop(node, None)
         if buf is None:
             buf = [None] * _n_outputs(node)
@@ -448,16 +540,16 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
                 if ks and g is not None:
                     for k in ks:
                         results[k] = _wrap(g, node._dev)
-        if isinstance(node, AccumulateGrad):
+        if node.op is None:  # AccumulateGrad
             if accumulate and buf[0] is not None and (inputs is None or (node, 0) in capture):
                 _accumulate_grad(node.variable, buf[0])
             continue
-        if needed is not None and node not in needed:
-            grads_in = (None,) * len(node.next_functions)
-        elif all(g is None for g in buf):
+        if (needed is not None and node not in needed) or \
+                (buf[0] is None if len(buf) == 1 else all(g is None for g in buf)):
             grads_in = (None,) * len(node.next_functions)
         else:
-            node._check_versions()
+            if node._saved_checks is not None or node._saved is _RELEASED:
+                node._check_versions()
             if tracing:
                 t0 = time.perf_counter()
                 timer = backend.Timer(node._dev.type)
@@ -490,7 +582,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             d = deps[nx] - 1
             deps[nx] = d
             if d == 0:
-                heapq.heappush(heap, (-nx.seq, id(nx), nx))
+                heapq.heappush(heap, (-nx.seq, nx))
 
     if inputs is not None and not accumulate:
         if not allow_unused:
@@ -571,8 +663,8 @@ def apply_inplace(op: OpDef, operands: Sequence[Any], attrs: dict):
             elif a is res._data:
                 saved[i] = old
                 checks = [c for c in checks if c[0] is not res._vbox]
-                checks.append((target._vbox, target._vbox[0] + 1,
-                               (old.shape, target._dtype, node.name())))
+                checks.append((target._vbox, target._vbox[0] + 1, old.shape, target._dtype,
+                               node))
         node._saved = tuple(saved)
         node._saved_checks = checks or None
     if old.flags.writeable:

@@ -86,7 +86,7 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
             elif n != 1 and n != out[j]:
                 raise RuntimeError(
                     f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
-                    f"at non-singleton dimension {i}")
+                    f"at non-singleton dimension {j}")
     return tuple(out)
 
 
@@ -169,8 +169,10 @@ class OpDef:
     #: the op returns a view of its first input (shares memory and version counter)
     is_view: ClassVar[bool] = False
 
-    # filled by register()
+    # filled by register() / on first dispatch
     key: ClassVar[str] = ""
+    _node_cls = None  # cached grad_fn class when its name does not depend on attrs
+    _std_dtype = None  # cached: the standard dtype rules apply
 
     # ---- naming -------------------------------------------------------------------
     def grad_fn_name(self, attrs: dict) -> str:
