@@ -11,6 +11,7 @@ from ._device import device
 from .tensor import Size, Tensor, is_tensor
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import initial_seed, manual_seed, seed, get_rng_state, set_rng_state
+from ._tensor_str import get_printoptions, set_printoptions
 from .functional import *  # noqa: F401,F403
 from . import autograd, cuda, functional, backend  # noqa: F401
 

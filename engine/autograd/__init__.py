@@ -63,7 +63,7 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
         retain_graph = create_graph
     ins = _as_list(inputs) if inputs is not None else None
     if ins is not None and len(ins) == 0:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     run_backward(outs, seeds, retain_graph, inputs=ins, accumulate=True,
                  create_graph=create_graph)
 

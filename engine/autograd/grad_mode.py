@@ -43,14 +43,23 @@ class _GradModeContext:
         return self.__class__.__new__(self.__class__)._init_like(self)
 
 
-class no_grad(_GradModeContext):
+class _NoParamContext(_GradModeContext):
+    """Also usable as a bare decorator (``@no_grad``), as in PyTorch."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamContext):
     """Disable gradient recording inside a ``with`` block or a decorated function."""
 
     def __init__(self):
         self._mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamContext):
     """Enable gradient recording inside a ``with`` block or a decorated function."""
 
     def __init__(self):
@@ -64,6 +73,14 @@ class set_grad_enabled(_GradModeContext):
         self._prev = is_grad_enabled()
         self._mode = bool(mode)
         _set(self._mode)
+
+    def __call__(self, fn):
+        _set(self._prev)  # used as a decorator: no effect until the function runs
+        return super().__call__(fn)
+
+    def _init_like(self, other):
+        self.__init__(other._mode)
+        return self
 
     def __enter__(self):
         return None

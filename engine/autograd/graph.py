@@ -149,13 +149,16 @@ class Node:
             return
         for box, expected, shape, dt, producer in checks:
             if box[0] != expected:
-                where = f", which is output 0 of {producer.name()}," if producer else ""
+                if isinstance(producer, Tensor):  # a saved input: its grad_fn as of now
+                    producer = producer._grad_fn
+                where = f", which is output 0 of {_short_name(producer)}," if producer else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{_legacy_type(dt)} [{', '.join(map(str, shape))}]]"
                     f"{where} is at version {box[0]}; expected version {expected} instead. "
                     "Hint: enable anomaly detection to find the operation that failed to compute "
-                    "its gradient, with torch.autograd.set_detect_anomaly(True).")
+                    "its gradient, with torch.autograd.set_detect_anomaly(True, "
+                    "check_nan=False).")
 
     @property
     def _released(self) -> bool:
@@ -260,6 +263,25 @@ def edge_of(t):
 # dispatch
 
 
+def _short_name(node) -> str:
+    """A node's name as PyTorch's version-check message prints it: AddBackward0 -> Add,
+    SumBackward1 -> Sum1."""
+    n = node.name()
+    return n[:-9] if n.endswith("Backward0") else n.replace("Backward", "")
+
+
+def _common_device(operands):
+    """PyTorch's rule for mixed devices: the first non-CPU device is the common one; CPU 0-dim
+    tensors may join it, anything else on another device is an error."""
+    common = next(x._device for x in operands
+                  if isinstance(x, Tensor) and x._device.type != "cpu")
+    for x in operands:
+        if isinstance(x, Tensor) and x._device != common and \
+                not (x._device.type == "cpu" and x._data.ndim == 0):
+            raise _same_device_error(common, x._device)
+    return common
+
+
 def _same_device_error(a, b) -> RuntimeError:
     return RuntimeError(
         "Expected all tensors to be on the same device, but found at least two devices, "
@@ -317,8 +339,8 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
         if isinstance(x, Tensor):
             if dev is None:
                 dev = x._device
-            elif x._device is not dev and x._device != dev and x._data.ndim:
-                raise _same_device_error(dev, x._device)
+            elif x._device is not dev and x._device != dev:
+                dev = _common_device(operands)
             if x._requires_grad:
                 need = True
     if dev is None:
@@ -380,7 +402,7 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
                                                     or op.differentiable_outputs[0]):
             r._requires_grad = True
             r._grad_fn = ctx
-        if op.is_view and isinstance(operands[0], Tensor):
+        if op.is_view and isinstance(operands[0], Tensor) and not getattr(ctx, "copied", 0):
             base = operands[0]
             r._vbox = base._vbox
             r._base = base._base if base._base is not None else base
@@ -396,6 +418,11 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
                 if i:
                     r._output_nr = i
             rs.append(r)
+        if op.is_view and isinstance(operands[0], Tensor):  # split/unbind: every piece a view
+            base = operands[0]
+            for r in rs:
+                r._vbox = base._vbox
+                r._base = base._base if base._base is not None else base
         results = tuple(rs)
     if need and ctx._had_saved:
         _attach_version_checks(ctx, operands, arrays, out if type(out) is tuple else (out,),
@@ -420,11 +447,11 @@ def _attach_version_checks(ctx: Node, operands, arrays, outs, results) -> None:
     for s in ctx._saved:
         if s is None or type(s) in (int, float, bool):
             continue
-        for x, a in zip(operands, arrays):
+        for x, a in zip(reversed(operands), reversed(arrays)):
             if s is a and isinstance(x, Tensor) and a is x._data:
                 if checks is None:
                     checks = []
-                checks.append((x._vbox, x._vbox[0], a.shape, x._dtype, x._grad_fn))
+                checks.append((x._vbox, x._vbox[0], a.shape, x._dtype, x))
                 break
         else:
             for o, r in zip(outs, results):
@@ -476,7 +503,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
 
     # dependency counts over the reachable graph, iteratively
     deps: dict = {}
-    stack = [e[0][0] for e in root_edges]
+    stack = list(dict.fromkeys(e[0][0] for e in root_edges))  # roots may share a node
     seen = set(stack)
     while stack:
         n = stack.pop()
@@ -586,11 +613,11 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
 
     if inputs is not None and not accumulate:
         if not allow_unused:
-            for r in results:
+            for k, r in enumerate(results):
                 if r is None:
                     raise RuntimeError(
-                        "One of the differentiated Tensors appears to not have been used in the "
-                        "graph. Set allow_unused=True if this is the desired behavior.")
+                        f"The differentiated Tensor at index {k} appears to not have been used "
+                        "in the graph. Set allow_unused=True if this is the desired behavior.")
         return results
     return None
 
@@ -598,7 +625,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
 def _n_outputs(node: Node) -> int:
     if node.op is None:
         return 1
-    return len(node.op.outputs)
+    return node.__dict__.get("n_outputs") or len(node.op.outputs)  # split: set per call
 
 
 def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
@@ -644,8 +671,13 @@ def apply_inplace(op: OpDef, operands: Sequence[Any], attrs: dict):
             "a view of a leaf Variable that requires grad is being used in an in-place "
             "operation.")
     res = apply(op, operands, attrs)
+    if res._data.shape != target._data.shape:
+        raise RuntimeError(f"output with shape {list(target._data.shape)} doesn't match the "
+                           f"broadcast shape {list(res._data.shape)}")
     if res._dtype is not target._dtype:
-        if D.promote_types(res._dtype, target._dtype) is not target._dtype:
+        # PyTorch casts the result into the target unless that loses a category
+        # (float into int, int into bool); float64 into float32 is fine
+        if res._dtype.category > target._dtype.category:
             raise RuntimeError(
                 f"result type {_scalar_type_name(res._dtype)} can't be cast to the desired output "
                 f"type {_scalar_type_name(target._dtype)}")
@@ -656,7 +688,10 @@ def apply_inplace(op: OpDef, operands: Sequence[Any], attrs: dict):
         # and point saved outputs at the target's storage and version
         saved = list(node._saved)
         checks = list(node._saved_checks or ())
+        aliased = any(isinstance(x, Tensor) and x._vbox is target._vbox for x in operands[1:])
         for i, a in enumerate(saved):
+            if a is old and aliased:
+                continue
             if a is old:
                 saved[i] = old.copy()
                 checks = [c for c in checks if c[0] is not target._vbox]
