@@ -132,9 +132,9 @@ def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | No
 
 def scalar_dtype(x) -> dtype:
     """The dtype PyTorch gives a wrapped Python number."""
-    if isinstance(x, bool):
+    if isinstance(x, (bool, np.bool_)):
         return bool_
-    if isinstance(x, int):
+    if isinstance(x, (int, np.integer)):
         return int64
     return _default_float
 

@@ -79,8 +79,8 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     out = [1] * nd
     for s in shapes:
         off = nd - len(s)
-        for i, n in enumerate(s):
-            j = off + i
+        for i in range(len(s) - 1, -1, -1):  # PyTorch reports the last mismatch first
+            n, j = s[i], off + i
             if out[j] == 1:
                 out[j] = n
             elif n != 1 and n != out[j]:
