@@ -94,9 +94,13 @@ class Node:
 
     # ---- the ctx side, used by op forward --------------------------------------------
     def save(self, *arrays) -> None:
-        """Keep what backward reads. Inputs and outputs saved this way are version-checked."""
+        """Keep what backward reads. Only arrays count as saved tensors (numbers are free to
+        keep and never block a second backward), as PyTorch's saved scalars."""
         self._saved = arrays
-        self._had_saved = True
+        for a in arrays:
+            if hasattr(a, "shape"):
+                self._had_saved = True
+                return
 
     @property
     def saved(self) -> tuple:
@@ -149,8 +153,11 @@ class Node:
             return
         for box, expected, shape, dt, producer in checks:
             if box[0] != expected:
-                if isinstance(producer, Tensor):  # a saved input: its grad_fn as of now
-                    producer = producer._grad_fn
+                if producer is _SELF:  # a saved output of this very node
+                    producer = self
+                elif isinstance(producer, weakref.ref):  # a saved input: its grad_fn now
+                    t = producer()
+                    producer = t._grad_fn if t is not None else None
                 where = f", which is output 0 of {_short_name(producer)}," if producer else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
@@ -165,7 +172,10 @@ class Node:
         return self._saved is _RELEASED
 
     def _release(self) -> None:
-        """Free what forward saved (arrays must be kept through ``ctx.save``)."""
+        """Free what forward saved (arrays must be kept through ``ctx.save``); saved numbers
+        stay, so a node that saved only numbers can run again."""
+        if not self._had_saved:
+            return
         self._saved = _RELEASED
         if self._saved_checks is not None:
             self._saved_checks = None
@@ -192,6 +202,9 @@ class Node:
                 g = g.astype(npdt)
             out.append(g)
         return tuple(out)
+
+
+_SELF = object()  # in a version check: the producer is the node holding the check
 
 
 class _Freed(tuple):
@@ -451,14 +464,14 @@ def _attach_version_checks(ctx: Node, operands, arrays, outs, results) -> None:
             if s is a and isinstance(x, Tensor) and a is x._data:
                 if checks is None:
                     checks = []
-                checks.append((x._vbox, x._vbox[0], a.shape, x._dtype, x))
+                checks.append((x._vbox, x._vbox[0], a.shape, x._dtype, weakref.ref(x)))
                 break
         else:
             for o, r in zip(outs, results):
                 if s is o:
                     if checks is None:
                         checks = []
-                    checks.append((r._vbox, r._vbox[0], o.shape, r._dtype, ctx))
+                    checks.append((r._vbox, r._vbox[0], o.shape, r._dtype, _SELF))
                     break
     if checks:
         ctx._saved_checks = checks
@@ -699,7 +712,7 @@ def apply_inplace(op: OpDef, operands: Sequence[Any], attrs: dict):
                 saved[i] = old
                 checks = [c for c in checks if c[0] is not res._vbox]
                 checks.append((target._vbox, target._vbox[0] + 1, old.shape, target._dtype,
-                               node))
+                               _SELF))
         node._saved = tuple(saved)
         node._saved_checks = checks or None
     if old.flags.writeable:

@@ -62,21 +62,46 @@ def _build() -> None:
     from . import special  # noqa: F401 - registers the special kinds
 
     for key, op in REGISTRY.items():
-        if op.family == "creation":
+        if op.family == "creation" and not op.inputs:
             k = NodeKind(f"source:{key}", op.title or key, "creation", (),
                          tuple(PortSpec(o) for o in op.outputs), op.attrs, op.doc, op)
             _KINDS[k.key] = k
             continue
-        ins = tuple(PortSpec(n, variadic=op.variadic, scalar_ok=n in op.scalar_inputs)
-                    for n in op.inputs)
+        optional = _optional_inputs(op)
+        ins = tuple(PortSpec(n, variadic=op.variadic, scalar_ok=n in op.scalar_inputs,
+                             optional=n in optional) for n in op.inputs)
         outs = tuple(PortSpec(o) for o in op.outputs)
-        k = NodeKind(f"op:{key}", op.title or key, op.family, ins, outs, op.attrs, op.doc, op)
+        # an unconnected scalar_ok port takes its number from the attribute of the same name
+        names = {a.name for a in op.attrs}
+        port_attrs = tuple(Attr(n, "scalar", None, f"a number used for {n} when it is not "
+                                "connected", optional=True)
+                           for n in op.scalar_inputs if n not in names)
+        attrs = op.attrs + port_attrs
+        extra = {"port_attrs": tuple(a.name for a in port_attrs)}
+        k = NodeKind(f"op:{key}", op.title or key, op.family, ins, outs, attrs, op.doc, op,
+                     extra=extra)
         _KINDS[k.key] = k
         if op.has_inplace:
-            ki = NodeKind(f"op:{key}_", (op.title or key) + "_", op.family, ins, outs, op.attrs,
-                          f"In-place {key}: writes into its input. " + op.doc, op, inplace=True)
+            ki = NodeKind(f"op:{key}_", (op.title or key) + "_", op.family, ins, outs, attrs,
+                          f"In-place {key}: writes into its input. " + op.doc, op, inplace=True,
+                          extra=extra)
             _KINDS[ki.key] = ki
     _KINDS.update(_SPECIAL)
+
+
+def _optional_inputs(op: OpDef) -> set[str]:
+    """Inputs whose forward parameter defaults to None (conv2d's bias): they may stay
+    unconnected."""
+    import inspect
+
+    if op.variadic:
+        return set()
+    try:
+        params = list(inspect.signature(op.forward).parameters.values())[1:]  # after ctx
+    except (TypeError, ValueError):
+        return set()
+    return {n for n, p in zip(op.inputs, params)
+            if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is None}
 
 
 def all_kinds() -> dict[str, NodeKind]:
