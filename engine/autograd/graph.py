@@ -65,12 +65,11 @@ class Node:
     """A backward node (``grad_fn``). Also the ``ctx`` an op's forward writes into."""
 
     __slots__ = ("op", "next_functions", "needs_input_grad", "xp", "seq", "_saved",
-                 "_in_meta", "_dev", "__dict__", "__weakref__")
+                 "_in_meta", "_dev", "_had_saved", "_saved_checks", "__dict__", "__weakref__")
 
     requires_grad = True
+    n_outputs = 1  # set on the instance by ops with several outputs (max.dim, split)
     # rarely set: class defaults, so creating a node stays cheap
-    _saved_checks = None
-    _had_saved = False
     _pre_hooks = None
     _post_hooks = None
     _retain = None
@@ -84,6 +83,8 @@ class Node:
         self.seq = next(_seq)
         self._saved = ()
         self._dev = dev
+        self._had_saved = False
+        self._saved_checks = None
 
     @property
     def metadata(self) -> dict:
@@ -348,22 +349,42 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
     ``grad_fn`` when grad mode is on and an input requires grad. Returns Tensor(s)."""
     dev = None
     need = False
+    dt = None  # the one dtype all tensor operands share, if they do
+    mixed = False  # dtypes differ, or an operand the quick rule cannot judge
+    scal = 0  # 1: an int scalar operand, 2: a float scalar operand
     for x in operands:
         if isinstance(x, Tensor):
+            d = x._device
             if dev is None:
-                dev = x._device
-            elif x._device is not dev and x._device != dev:
+                dev = d
+            elif d is not dev and d != dev:
                 dev = _common_device(operands)
             if x._requires_grad:
                 need = True
+            xd = x._dtype
+            if dt is None:
+                dt = xd
+            elif xd is not dt:
+                mixed = True
+        else:
+            t = type(x)
+            if t is float:
+                scal = 2
+            elif t is int:
+                if not scal:
+                    scal = 1
+            elif t is not bool:
+                mixed = True
     if dev is None:
         from .._device import CPU
         dev = out_device or CPU
     std = op._std_dtype
     if std is None:
         std = _std_dtype(op)
-    cd = _quick_dtype(operands, op.dtype_rule) if std else None
-    if cd is None:
+    if std and not mixed and dt is not None and scal <= dt.category and \
+            (dt.category == 2 or op.dtype_rule != "float"):
+        cd = dt
+    else:
         cd = op.compute_dtype(operands, attrs)
     cpu = dev.type == "cpu"
     xp = np if cpu else backend.xp_for("cuda")
@@ -422,6 +443,8 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
         results = (r,)
     else:
         diff = op.differentiable_outputs
+        if need and len(out) != 1:
+            ctx.n_outputs = len(out)
         rs = []
         for i, o in enumerate(out):
             r = _wrap(o, dev)
@@ -553,11 +576,12 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
 
     results: list = [None] * (len(inputs) if inputs is not None else 0)
     tracing = bool(_tracers)
+    heappop, heappush, pop_buffer = heapq.heappop, heapq.heappush, buffers.pop
     while heap:
-        node = heapq.heappop(heap)[1]
-        buf = buffers.pop(node, None)
+        node = heappop(heap)[1]
+        buf = pop_buffer(node, None)
         if buf is None:
-            buf = [None] * _n_outputs(node)
+            buf = [None] * node.n_outputs
         # tensor hooks and retain_grad on this node's outputs
         if node._pre_hooks:
             for key, (nr, fn) in list(node._pre_hooks.items()):
@@ -609,7 +633,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
                            tuple(_wrap(g, node._dev) if g is not None else None for g in buf))
                     if r is not None:
                         grads_in = tuple(x._data if isinstance(x, Tensor) else x for x in r)
-            if not retain_graph:
+            if not retain_graph and node._had_saved:
                 node._release()
         for (nx, nr), g in zip(node.next_functions, grads_in):
             if nx is None:
@@ -617,12 +641,15 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             if g is not None:
                 b = buffers.get(nx)
                 if b is None:
-                    b = buffers[nx] = [None] * _n_outputs(nx)
-                _accumulate(b, nr, g)
+                    b = buffers[nx] = [None] * nx.n_outputs
+                    b[nr] = g
+                else:
+                    cur = b[nr]
+                    b[nr] = g if cur is None else cur + g
             d = deps[nx] - 1
             deps[nx] = d
             if d == 0:
-                heapq.heappush(heap, (-nx.seq, nx))
+                heappush(heap, (-nx.seq, nx))
 
     if inputs is not None and not accumulate:
         if not allow_unused:
@@ -636,9 +663,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
 
 
 def _n_outputs(node: Node) -> int:
-    if node.op is None:
-        return 1
-    return node.__dict__.get("n_outputs") or len(node.op.outputs)  # split: set per call
+    return node.n_outputs
 
 
 def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
