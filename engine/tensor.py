@@ -531,6 +531,8 @@ class Tensor:
     def __ge__(self, other): return _F.ge(self, other)
     def __getitem__(self, index): return _F.index(self, index)
     def __setitem__(self, index, value): _F.index_put_(self, index, value)
+    def index_put_(self, indices, values, accumulate=False): return _F.index_put_(self, indices, values, accumulate=accumulate)
+    def index_put(self, indices, values, accumulate=False): return _F.index_put(self, indices, values, accumulate=accumulate)
 
     # ------------------------------------------------------------------ math methods
     def add(self, other, *, alpha=1): return _F.add(self, other, alpha=alpha)
@@ -634,7 +636,7 @@ class Tensor:
     def std(self, dim=None, *args, **kwargs): return _F.std(self, dim, *args, **kwargs)
     def var(self, dim=None, *args, **kwargs): return _F.var(self, dim, *args, **kwargs)
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None): return _F.norm(self, p, dim, keepdim, dtype=dtype)
-    def cumsum(self, dim, *, dtype=None): return _F.cumsum(self, dim, dtype=dtype)
+    def cumsum(self, dim=None, *, dtype=None, axis=None): return _F.cumsum(self, dim if axis is None else axis, dtype=dtype)
     def logsumexp(self, dim, keepdim=False): return _F.logsumexp(self, dim, keepdim)
     def all(self, dim=None, keepdim=False): return _F.all(self, dim, keepdim)
     def any(self, dim=None, keepdim=False): return _F.any(self, dim, keepdim)
@@ -681,7 +683,7 @@ class Tensor:
     def split(self, split_size, dim=0): return _F.split(self, split_size, dim)
     def chunk(self, chunks, dim=0): return _F.chunk(self, chunks, dim)
     def unbind(self, dim=0): return _F.unbind(self, dim)
-    def flip(self, dims): return _F.flip(self, dims)
+    def flip(self, *dims): return _F.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
     def narrow(self, dim, start, length): return _F.narrow(self, dim, start, length)
     def gather(self, dim, index): return _F.gather(self, dim, index)
     def index_select(self, dim, index): return _F.index_select(self, dim, index)

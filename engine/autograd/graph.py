@@ -410,6 +410,8 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
                 a = backend.to_device(a, dev.type, dev.index)
             arrays.append(a)
         else:
+            if cd is not None and type(x) is int and cd.category == 1 and cd.itemsize < 8:
+                x = np.array(x, dtype=np.int64).astype(cd.np)[()]  # wraps, as PyTorch's ints
             arrays.append(x)
             if need:
                 meta.append(None)

@@ -704,20 +704,27 @@ def from_file(path: str, *, dtype=None, device=None, requires_grad: bool = False
     return _make(FromFile.INSTANCE, device, requires_grad, {"path": path, "dtype": dtype})
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None,
+def _sizes_attrs(sizes: tuple, size, dtype) -> dict:
+    """Sizes as varargs, one sequence, or the ``size=`` keyword, as PyTorch takes them."""
+    if sizes and size is not None:
+        raise TypeError("size given both positionally and as a keyword")
+    return {"size": _size_args(sizes if sizes else (size,)), "dtype": dtype}
+
+
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False, out=None,
           memory_format=None, pin_memory: bool = False) -> Tensor:
     """An uninitialised tensor."""
-    return _make(Empty.INSTANCE, device, requires_grad, {"size": _size_args(size), "dtype": dtype})
+    return _make(Empty.INSTANCE, device, requires_grad, _sizes_attrs(sizes, size, dtype))
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor of zeros."""
-    return _make(Zeros.INSTANCE, device, requires_grad, {"size": _size_args(size), "dtype": dtype})
+    return _make(Zeros.INSTANCE, device, requires_grad, _sizes_attrs(sizes, size, dtype))
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor of ones."""
-    return _make(Ones.INSTANCE, device, requires_grad, {"size": _size_args(size), "dtype": dtype})
+    return _make(Ones.INSTANCE, device, requires_grad, _sizes_attrs(sizes, size, dtype))
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
@@ -751,16 +758,16 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
                  {"start": start, "end": end, "steps": int(_number(steps)), "dtype": dtype})
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False,
+def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False,
          out=None) -> Tensor:
     """Uniform random numbers in [0, 1)."""
-    return _make(Rand.INSTANCE, device, requires_grad, {"size": _size_args(size), "dtype": dtype})
+    return _make(Rand.INSTANCE, device, requires_grad, _sizes_attrs(sizes, size, dtype))
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False,
+def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False,
           out=None) -> Tensor:
     """Standard normal random numbers."""
-    return _make(Randn.INSTANCE, device, requires_grad, {"size": _size_args(size), "dtype": dtype})
+    return _make(Randn.INSTANCE, device, requires_grad, _sizes_attrs(sizes, size, dtype))
 
 
 def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, device=None,
