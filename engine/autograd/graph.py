@@ -406,7 +406,7 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
                     nif.append(False)
             if cd is not None and x._dtype is not cd:
                 a = a.astype(cd.np)
-            elif not cpu and x._device != dev:  # a 0-dim tensor on another device
+            if not cpu and x._device is not dev and x._device != dev:  # a CPU 0-dim tensor
                 a = backend.to_device(a, dev.type, dev.index)
             arrays.append(a)
         else:
@@ -748,10 +748,119 @@ def apply_inplace(op: OpDef, operands: Sequence[Any], attrs: dict):
         target._data = res._data.astype(old.dtype, copy=True)
     target._vbox[0] += 1
     if node is not None:
-        target._grad_fn = node
-        target._output_nr = 0
-        target._requires_grad = True
+        if target._base is not None:
+            _rebase_view(target, node)
+        else:
+            target._grad_fn = node
+            if target._output_nr:
+                target._output_nr = 0
+            target._requires_grad = True
     return target
+
+
+# --------------------------------------------------------------------------------------
+# in-place ops through a view: the base's grad_fn becomes CopySlices, as in PyTorch
+
+
+def _view_geometry(base_arr, view_arr):
+    """(shape, byte strides, element offset) of ``view_arr`` inside ``base_arr``'s memory, for a
+    base laid out C- or F-contiguously; None otherwise."""
+    f = base_arr.flags
+    if not (f.c_contiguous or f.f_contiguous):
+        return None
+    if backend.is_gpu_array(base_arr):
+        off = view_arr.data.ptr - base_arr.data.ptr
+    else:
+        off = (view_arr.__array_interface__["data"][0]
+               - base_arr.__array_interface__["data"][0])
+    return view_arr.shape, view_arr.strides, off // base_arr.itemsize, \
+        "C" if f.c_contiguous else "F"
+
+
+def _region(buf, geo):
+    """The view ``geo`` describes, taken out of ``buf`` (laid out as the base)."""
+    shape, strides, off, order = geo
+    xp = backend.array_module(buf)
+    flat = buf.ravel(order=order)[off:]
+    return xp.lib.stride_tricks.as_strided(flat, shape=shape, strides=strides)
+
+
+def _base_buffer(xp, g, base_shape, dtype, order):
+    out = xp.zeros(base_shape, dtype=dtype, order=order)
+    if g is not None:
+        out[...] = g
+    return out
+
+
+class CopySlices(Node):
+    """The base's grad_fn after an in-place op on one of its views: the gradient of the
+    viewed region goes through the wrapped op's VJP, the rest passes to the old graph."""
+
+    __slots__ = ()
+
+    def _release(self) -> None:
+        self.inner._release()
+        super()._release()
+
+
+class _CopySlicesOp(OpDef):
+    name = "copy_slices"
+    grad_name = "CopySlices"
+
+    def backward(self, ctx, g):
+        inner = ctx.inner
+        shape, dtype = ctx._in_meta[0]
+        gb = _base_buffer(ctx.xp, g, shape, dtype, ctx.geo[3])
+        region = _region(gb, ctx.geo)
+        if inner._saved_checks is not None or inner._saved is _RELEASED:
+            inner._check_versions()
+        res = inner._run([region.copy()])
+        region[...] = res[0] if res[0] is not None else 0
+        return (gb,) + tuple(res[1:])
+
+
+class _AsStridedOp(OpDef):
+    name = "as_strided"
+
+    def backward(self, ctx, g):
+        shape, dtype = ctx._in_meta[0]
+        gb = _base_buffer(ctx.xp, None, shape, dtype, ctx.geo[3])
+        _region(gb, ctx.geo)[...] = g
+        return gb
+
+
+_COPY_SLICES = _CopySlicesOp()
+_AS_STRIDED = _AsStridedOp()
+
+
+def _rebase_view(view, inner: Node) -> None:
+    """After ``inner`` (an in-place op) wrote through ``view``, route the base's gradient."""
+    base = view._base
+    geo = _view_geometry(base._data, view._data)
+    if geo is None:
+        raise RuntimeError(
+            "an in-place operation on a view of a tensor with a non-contiguous layout is not "
+            "supported while recording gradients; call .contiguous() on the base first")
+    bmeta = (base._data.shape, base._data.dtype)
+    base_needs = base._requires_grad
+    cs = CopySlices(_COPY_SLICES, inner.xp,
+                    (edge_of(base) if base_needs else _NO_EDGE,) + inner.next_functions[1:],
+                    (base_needs,) + inner.needs_input_grad[1:],
+                    (bmeta,) + inner._in_meta[1:], inner._dev)
+    cs.inner = inner
+    cs.geo = geo
+    cs._had_saved = inner._had_saved
+    base._grad_fn = cs
+    if base._output_nr:
+        base._output_nr = 0
+    base._requires_grad = True
+    vnode = node_class("AsStridedBackward0")(_AS_STRIDED, inner.xp, ((cs, 0),), (True,),
+                                             (bmeta,), inner._dev)
+    vnode.geo = geo
+    view._grad_fn = vnode
+    if view._output_nr:
+        view._output_nr = 0
+    view._requires_grad = True
 
 
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",

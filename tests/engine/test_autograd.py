@@ -935,3 +935,25 @@ def test_mixed_devices_on_a_real_gpu():
     x = engine.ones(3, device="cuda", requires_grad=True)
     (x * x).sum().backward()
     assert x.grad.device.type == "cuda" and x.grad.cpu().tolist() == [2.0, 2.0, 2.0]
+
+
+def _inplace_through_views(lib):
+    a = lib.ones(2, 3, requires_grad=True)
+    w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * 2
+    b[0].add_(w * w)          # a row view of a non-leaf
+    b.t()[1].mul_(5)          # a column, through a transposed view
+    v = b[1:]
+    v.sub_(1)
+    names = (type(b.grad_fn).__name__, type(v.grad_fn).__name__)
+    (b * b).sum().backward()
+    return names, a.grad.tolist(), w.grad.tolist(), b.tolist()
+
+
+def test_inplace_op_through_a_view_reroutes_the_base_like_pytorch():
+    import torch
+    ours = _inplace_through_views(engine)
+    theirs = _inplace_through_views(torch)
+    assert ours[0] == ("CopySlices", "AsStridedBackward0") == theirs[0]
+    for x, y in zip(ours[1:], theirs[1:]):
+        np.testing.assert_allclose(np.array(x), np.array(y), rtol=1e-6)
