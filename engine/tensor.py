@@ -455,7 +455,7 @@ class Tensor:
         return _F.clone(self)
 
     def contiguous(self, memory_format=None) -> "Tensor":
-        return self if self._data.flags.c_contiguous else _F.clone(self)
+        return _F.contiguous(self)
 
     # in-place helpers that never record a graph
     def zero_(self) -> "Tensor":

@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 
+def _comparable(value):
+    """Attribute values in a form ``==`` can compare (arrays by dtype, shape and contents)."""
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_comparable(v) for v in value)
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):
+        return ("array", str(value.dtype), tuple(getattr(value, "shape", ())), value.tolist())
+    return value
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -380,8 +391,8 @@ class Graph:
         if not isinstance(other, Graph):
             return NotImplemented
         def nodes(g):
-            return {i: (n.kind, n.label, n.attrs, tuple(n.pos), n.requires_grad, n.retain_grad)
-                    for i, n in g.nodes.items()}
+            return {i: (n.kind, n.label, _comparable(n.attrs), tuple(n.pos), n.requires_grad,
+                        n.retain_grad) for i, n in g.nodes.items()}
         return (nodes(self) == nodes(other) and self.edges == other.edges
                 and {i: (f.label, tuple(f.rect), f.no_grad, sorted(f.members))
                      for i, f in self.frames.items()}

@@ -20,7 +20,7 @@ __all__ = [
     "reshape", "view", "view_dtype", "flatten", "unflatten", "squeeze", "squeeze_", "unsqueeze",
     "unsqueeze_", "transpose", "transpose_", "swapaxes", "swapdims", "permute", "t", "expand",
     "expand_as", "repeat", "cat", "concat", "concatenate", "stack", "split", "chunk", "unbind",
-    "flip", "narrow", "clone", "to_copy", "to_copy_op",
+    "flip", "narrow", "clone", "contiguous", "to_copy", "to_copy_op",
 ]
 
 VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
@@ -1175,7 +1175,7 @@ class Clone(ShapeOp):
         return [TensorSpec(s.shape, s.dtype, s.device)]
 
     def forward(self, ctx, a, memory_format=None):
-        return a.copy()
+        return a.copy(order="K")  # PyTorch's preserve_format: a transposed clone stays so
 
     def backward(self, ctx, g):
         return g
@@ -1186,9 +1186,28 @@ class Clone(ShapeOp):
         yield Sample(((),))
 
 
+@register
+class Contiguous(Clone):
+    name = "contiguous"
+    key = "contiguous"
+    grad_name = "CloneBackward0"
+    doc = "The same values laid out row-major (a copy when the input is not contiguous)."
+    method = True
+
+    def forward(self, ctx, a):
+        return ctx.xp.array(a, order="C", copy=True)
+
+
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
     """A copy of ``input`` that backward sees as the identity (CloneBackward0)."""
     return apply(Clone.INSTANCE, (input,), {})
+
+
+def contiguous(input: Tensor) -> Tensor:
+    """``input`` itself when contiguous, else a row-major copy (CloneBackward0)."""
+    if input._data.flags.c_contiguous:
+        return input
+    return apply(Contiguous.INSTANCE, (input,), {})
 
 
 # --------------------------------------------------------------------------------------
