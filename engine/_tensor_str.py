@@ -209,7 +209,7 @@ def _host_view(t, summarize: bool) -> np.ndarray:
     """The values to print, on the host. Off a GPU only what is shown is copied: each long
     dimension keeps its edge items and one middle item, so it still reads as long."""
     a = t._data
-    if isinstance(a, np.ndarray):
+    if not backend.is_gpu_array(a):
         return a
     e = PRINT_OPTS.edgeitems
     if summarize and e:

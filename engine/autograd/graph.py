@@ -686,7 +686,7 @@ def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
         t._grad = _wrap(t._grad._data + g, t._device)
     else:
         gd = t._grad._data
-        if gd.flags.writeable:
+        if backend.writeable(gd):
             gd += g
             t._grad._vbox[0] += 1
         else:
@@ -742,7 +742,7 @@ def apply_inplace(op: OpDef, operands: Sequence[Any], attrs: dict):
                                _SELF))
         node._saved = tuple(saved)
         node._saved_checks = checks or None
-    if old.flags.writeable:
+    if backend.writeable(old):
         old[...] = res._data
     else:  # a broadcast (expanded) view: give the tensor its own storage
         target._data = res._data.astype(old.dtype, copy=True)

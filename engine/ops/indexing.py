@@ -252,9 +252,24 @@ def _adv_key(shape, adv, xp):
     return tuple(key), empty
 
 
+_ATOMIC_ADD = frozenset(np.dtype(t) for t in ("int32", "uint32", "uint64", "float16",
+                                              "float32", "float64"))
+
+
 def _index_add(xp, target, key, values) -> None:
-    """target[key] += values, adding repeated positions once per occurrence."""
-    xp.add.at(target, key, values)
+    """target[key] += values, adding repeated positions once per occurrence. cupy's atomic
+    adds know only some dtypes: int64 adds as uint64 (the same bits), narrower integers and
+    bool through int32 (wrapping, and bool staying an 'or', as numpy and PyTorch do)."""
+    if xp is np or target.dtype in _ATOMIC_ADD:
+        xp.add.at(target, key, values)
+        return
+    vals = xp.asarray(values)
+    if target.dtype == np.int64:
+        xp.add.at(target.view(np.uint64), key, vals.astype(np.int64).view(np.uint64))
+        return
+    wide = target.astype(np.int32)
+    xp.add.at(wide, key, vals.astype(np.int32))
+    target[...] = wide != 0 if target.dtype == np.bool_ else wide.astype(target.dtype)
 
 
 # --------------------------------------------------------------------------------------
