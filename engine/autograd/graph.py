@@ -38,7 +38,9 @@ def bind_tensor(tensor_cls, wrap) -> None:
 
 def add_tracer(tracer) -> None:
     """Register an object with ``on_forward(op, node, inputs, outputs, ms)`` and/or
-    ``on_backward(node, grads_out, grads_in, ms)``; called around every op and VJP."""
+    ``on_backward(node, grads_out, grads_in, ms)``; called around every op and VJP. On a GPU,
+    ``on_backward`` gets ms=0.0 and ``on_backward_time(node, ms)`` brings each VJP's CUDA-event
+    time at the end of backward, after a single synchronize."""
     _tracers.append(tracer)
 
 
@@ -578,6 +580,10 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
 
     results: list = [None] * (len(inputs) if inputs is not None else 0)
     tracing = bool(_tracers)
+    if tracing:
+        on_bwd = [f for f in (getattr(tr, "on_backward", None) for tr in _tracers) if f]
+        gpu_timers: list = []  # (node, Timer): read after one synchronize, at the end
+        perf = time.perf_counter
     heappop, heappush, pop_buffer = heapq.heappop, heapq.heappush, buffers.pop
     while heap:
         node = heappop(heap)[1]
@@ -617,17 +623,21 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             if node._saved_checks is not None or node._saved is _RELEASED:
                 node._check_versions()
             if tracing:
-                t0 = time.perf_counter()
-                timer = backend.Timer(node._dev.type)
-                timer.start()
+                if node.xp is np:
+                    t0 = perf()
+                else:
+                    timer = backend.Timer(node._dev.type)
+                    timer.start()
             grads_in = node._run(buf)
             if tracing:
-                timer.stop()
-                ms = timer.elapsed_ms()
-                for tr in _tracers:
-                    f = getattr(tr, "on_backward", None)
-                    if f is not None:
-                        f(node, buf, grads_in, ms)
+                if node.xp is np:
+                    ms = (perf() - t0) * 1000.0
+                else:  # CUDA events; the time arrives through on_backward_time at the end
+                    timer.stop()
+                    gpu_timers.append((node, timer))
+                    ms = 0.0
+                for f in on_bwd:
+                    f(node, buf, grads_in, ms)
             if node._post_hooks:
                 for fn in list(node._post_hooks.values()):
                     r = fn(tuple(_wrap(g, node._dev) if g is not None else None
@@ -653,6 +663,13 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             if d == 0:
                 heappush(heap, (-nx.seq, nx))
 
+    if tracing and gpu_timers:
+        gpu_timers[-1][1].elapsed_ms()  # the one synchronize; earlier events are done by then
+        for tr in _tracers:
+            f = getattr(tr, "on_backward_time", None)
+            if f is not None:
+                for node, timer in gpu_timers:
+                    f(node, timer.elapsed_ms(sync=False))
     if inputs is not None and not accumulate:
         if not allow_unused:
             for k, r in enumerate(results):

@@ -45,78 +45,39 @@ into the first output during the latest backward, captured for every node), ``fo
 forward made, through ``add_tracer``), ``saved_bytes`` (what those grad_fns saved for
 backward, at forward time), NaN/Inf flags of the value and of the grad (else the flow),
 ``version``, ``error``/``error_type`` or ``skipped``, and ``value`` (a non-tensor result:
-autograd.grad's tuple, an optimizer step's summary).
+autograd.grad's tuple, an optimizer step's summary). The NaN/Inf flags, ``next_functions``
+and ``grad_flow`` are worked out from the run's data when first read, then kept (what a node
+held at that moment: read them before changing its tensor in place).
 
 Op nodes call the op's public function by keyword (``engine.mul(input=x, other=y)``) when it
 takes every input and attribute by name, else run the OpDef through ``apply``; an unconnected
 number port (``other`` of add) takes the attribute of the same name. One call at a time: do
 not run, check or edit the graph from another thread while ``run`` is in progress (graph
-events are queued and applied at the start of the next run or check).
+events are queued and applied at the start of the next run or check). Per-node call plans
+(inputs by port, the function, constant attributes) and the run order are worked out once per
+graph change, not per run (engine/graph/runplan.py holds them and the other internals).
 """
 from __future__ import annotations
 
 import collections
-import inspect
-import re
-import time
-import weakref
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from .. import backend
+from .._device import CPU
 from ..autograd import graph as _ag
-from ..autograd.graph import add_tracer, apply, apply_inplace, remove_tracer
+from ..autograd.graph import _RELEASED, add_tracer, remove_tracer
 from ..autograd.grad_mode import no_grad, set_grad_enabled
 from ..ops.registry import TensorSpec
 from ..tensor import Tensor, _wrap
 from .kinds import NodeKind, get_kind
 from .model import Graph
-from .result import NodeResult, RunResult
+from .result import RunResult
+from .runplan import (_NOT_DONE, _NULL, _PHASES, _SOURCE, _SPECIAL, _caller, _created, _Done,
+                      _fmt_shape, _gather, _infer, _input_specs, _LeafHook, _new_done, _perf,
+                      _Plan, _result, _saved_bytes, _Topo, _walk, phase_of)
 from .special import NodeContext, leaves_of
 
-_PHASES = ("forward", "zero_grad", "backward", "step")
-
-
-@dataclass
-class _Done:
-    """What computing one node left: outputs (or why there are none) and forward facts."""
-
-    outputs: dict[str, Any] = field(default_factory=dict)
-    tensor: Any = None  # the first tensor output, and its port
-    port: str | None = None
-    value: Any = None
-    error: str | None = None
-    error_type: str | None = None
-    skipped: str | None = None
-    forward_ms: float | None = None
-    saved_bytes: int = 0
-    grad_fns: list = field(default_factory=list)  # grad_fns its forward created
-    updated: list = field(default_factory=list)  # tensors an optimizer step changed
-    aliases: bool = False  # its tensor shares storage with an input (a view, in-place, detach)
-    facts: tuple | None = None  # (version, has_nan, has_inf, grad_fn, next_functions)
-    grad_facts: tuple | None = None  # (grad id, grad version, nan, inf)
-
-
-_NOT_DONE = _Done()
-
-
-class _LeafHook:
-    """The gradient hook on one leaf tensor; the (node, port) pairs that show that tensor."""
-
-    __slots__ = ("ref", "targets")
-
-    def __init__(self, t) -> None:
-        self.ref = weakref.ref(t)
-        self.targets: set[tuple[str, str]] = set()
-
-
-def phase_of(kind: NodeKind) -> str:
-    """When a node of this kind runs: 'forward', 'zero_grad', 'backward' or 'step'."""
-    return kind.extra.get("phase", "forward") if kind.op is None else "forward"
-
-
-def _fmt_shape(shape) -> str:
-    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+__all__ = ["Executor", "phase_of"]
 
 
 class Executor:
@@ -131,11 +92,17 @@ class Executor:
         self._state: dict[str, dict] = {}
         self._stale: set[str] = set(graph.nodes)
         self._events: collections.deque = collections.deque()
-        # grad_fn.metadata keys: the node whose forward created it; the (node, port,
-        # output_nr) outputs it is the grad_fn of (for the gradient flowing into them)
-        self._okey, self._fkey = f"gradlab.node.{id(self)}", f"gradlab.outputs.{id(self)}"
+        self._topo: _Topo | None = None
+        self._plans: dict[str, _Plan] = {}
+        # while backward runs (built from _Done.grad_fns / flow_fn when it starts): grad_fn ->
+        # the node whose forward made it (backward_ms); grad_fn -> [(node, output_nr)] whose
+        # incoming gradient is that node's grad_flow
+        self._owner: dict[Any, str] = {}
+        self._flow_at: dict[Any, list] = {}
+        self._armed: list = []  # pre-hook handles on grad_fns that will refuse to run
+        self._saving_fns: list = []  # flow-carrying grad_fns that saved arrays
         self._leaf_hooks: dict[int, _LeafHook] = {}
-        self._flow: dict[str, dict[str, Tensor]] = {}
+        self._flow: dict[str, list] = {}  # node -> [array, device, Tensor or None]
         self._bwd_ms: dict[str, float] = {}
         self._capturing = False
         self._log: list = []
@@ -149,36 +116,76 @@ class Executor:
     def _drain(self) -> None:
         """Apply queued graph events: mark what they touch (and its downstream) stale."""
         seeds: set[str] = set()
+        plans = self._plans
         while self._events:
             ev = self._events.popleft()
-            d = ev.data
-            if ev.type == "reset":
+            d, t = ev.data, ev.type
+            if t == "reset":
                 self._forget_all()
-            elif ev.type == "node_added":
+                self._topo = None
+                plans.clear()
+            elif t == "node_added":
                 seeds.add(d["node"].id)
-            elif ev.type == "node_removed":
+                self._topo = None
+            elif t == "node_removed":
                 nid = d["node"].id
                 self._drop(nid)
                 self._state.pop(nid, None)
                 self._stale.discard(nid)
-            elif ev.type == "node_changed" and d.get("field") != "label":
+                plans.pop(nid, None)
+                self._topo = None
+            elif t == "node_changed" and d.get("field") != "label":
                 if d.get("field") == "attrs":
                     self._state.pop(d["node"].id, None)
+                    plans.pop(d["node"].id, None)
                 seeds.add(d["node"].id)
-            elif ev.type in ("edge_added", "edge_removed"):
-                seeds.add(d["edge"].dst)
-            elif ev.type in ("frame_added", "frame_removed", "frame_changed"):
+            elif t in ("edge_added", "edge_removed"):
+                e = d["edge"]
+                seeds.add(e.dst)
+                w = self._done.get(e.dst, _NOT_DONE).wrote
+                if t == "edge_removed" and w is not None and w == e.dst_port:
+                    seeds.update(self._written(e.src))  # undo what an in-place node wrote
+                plans.pop(e.dst, None)
+                self._topo = None
+            elif t in ("frame_added", "frame_removed", "frame_changed"):
                 seeds.update(d["frame"].members)
                 seeds.update(d.get("old", {}).get("members", ()))
-        seeds &= set(self.graph.nodes)
+                self._topo = None
         if seeds:
-            self._stale |= self.graph.downstream(seeds)
+            seeds &= self.graph.nodes.keys()
+            if seeds:
+                self._stale |= self._topology().downstream(seeds)
+
+    def _written(self, src: str) -> list[str]:
+        """The nodes whose kept values an in-place write into ``src``'s tensor changed: it and
+        the producers it is a view of."""
+        out, g = [], self.graph
+        while src is not None and src in g.nodes:
+            out.append(src)
+            kind = get_kind(g.nodes[src].kind)
+            if not self._done.get(src, _NOT_DONE).aliases or not kind.inputs:
+                break
+            edges = g.inputs_of(src).get(kind.inputs[0].name)
+            src = edges[0].src if edges else None
+        return out
+
+    def _topology(self) -> _Topo:
+        """The cached run order, edges by port and phases (rebuilt after structural edits)."""
+        topo = self._topo
+        if topo is None or not topo.valid_for(self.graph):
+            if topo is not None:  # changed without events: trust nothing cached
+                self._plans.clear()
+            topo = self._topo = _Topo(self.graph)
+        return topo
 
     def invalidate(self, node_ids: Iterable[str] | None = None) -> None:
         """Recompute these nodes and their downstream on the next run (None: every node)."""
         self._drain()
-        ids = set(self.graph.nodes) if node_ids is None else set(node_ids) & set(self.graph.nodes)
-        self._stale |= self.graph.downstream(ids)
+        if node_ids is None:
+            self._stale = set(self.graph.nodes)
+        else:
+            ids = set(node_ids) & self.graph.nodes.keys()
+            self._stale |= self._topology().downstream(ids)
 
     def reset(self) -> None:
         """Forget every value and state: sources and parameters are made again on the next run."""
@@ -193,42 +200,86 @@ class Executor:
         self._stale = set(self.graph.nodes)
 
     def _drop(self, nid: str) -> None:
-        """Forget a node's last computation (its outputs, hooks targets, flows, timings)."""
+        """Forget a node's last computation (its outputs, flow targets, flows, timings)."""
         d = self._done.pop(nid, None)
         if d is not None:
-            for t in d.outputs.values():
-                if isinstance(t, Tensor):
-                    fns = t._grad_fn.metadata.get(self._fkey) if t._grad_fn is not None else None
-                    if fns:
-                        fns[:] = [f for f in fns if f[0] != nid]
-                    h = self._leaf_hooks.get(id(t))
-                    if h is not None:
-                        h.targets = {x for x in h.targets if x[0] != nid}
+            if d.flow_hook is not None:
+                d.flow_hook.targets.discard(nid)
         self._flow.pop(nid, None)
         self._bwd_ms.pop(nid, None)
 
     # ---- the backward tracer (engine.autograd.graph.add_tracer), on during backward --------
     def on_backward(self, node, grads_out, grads_in, ms: float) -> None:
-        md = node.metadata
-        nid = md.get(self._okey)
+        nid = self._owner.get(node)
         if nid is not None:
-            self._bwd_ms[nid] = self._bwd_ms.get(nid, 0.0) + ms
+            b = self._bwd_ms
+            b[nid] = b.get(nid, 0.0) + ms
         if self._capturing:
-            for nid, port, nr in md.get(self._fkey, ()):
-                g = grads_out[nr]
-                if g is not None:
-                    self._add_flow(nid, port, _wrap(g, node._dev))
+            lst = self._flow_at.get(node)
+            if lst is not None:
+                flows = self._flow
+                for nid, nr in lst:
+                    g = grads_out[nr]
+                    if g is not None:
+                        prev = flows.get(nid)
+                        flows[nid] = [g if prev is None else prev[0] + g, node._dev, None]
 
-    def _add_flow(self, nid: str, port: str, g: Tensor) -> None:
-        flows = self._flow.setdefault(nid, {})
-        prev = flows.get(port)
-        flows[port] = g if prev is None else _wrap(prev._data + g._data, g._device)
+    def _trace_maps(self) -> None:
+        """grad_fn -> its node, and grad_fn -> the nodes whose flow it carries, for the
+        tracer while backward runs."""
+        owner: dict[Any, str] = {}
+        flow_at: dict[Any, list] = {}
+        saving: list = []  # grad_fns that saved arrays (backward may refuse them)
+        for nid, d in self._done.items():
+            fns = d.grad_fns
+            if fns:
+                for gf in fns:
+                    owner[gf] = nid
+                if d.saving:
+                    saving.extend(fns)
+            gf = d.flow_fn
+            if gf is not None:
+                lst = flow_at.get(gf)
+                if lst is None:
+                    flow_at[gf] = [(nid, d.flow_nr)]
+                else:
+                    lst.append((nid, d.flow_nr))
+        self._owner, self._flow_at = owner, flow_at
+        self._saving_fns = [gf for gf in saving if gf._had_saved and gf in flow_at]
+
+    def _capture(self, on: bool) -> None:
+        """Start or stop capturing flows (around one backward). A grad_fn that will refuse to
+        run (saved tensors freed or changed in place) never reaches the tracer, but the
+        gradient did flow into it (PyTorch's tensor hooks see it): a pre-hook on each such
+        grad_fn catches it."""
+        self._capturing = on
+        for h in self._armed:
+            h.remove()
+        self._armed = []
+        if not on:
+            return
+        for gf in self._saving_fns:
+            if gf._saved is _RELEASED or gf._saved_checks and \
+                    any(c[0][0] != c[1] for c in gf._saved_checks):
+                self._armed.append(gf.register_prehook(self._doomed_hook(gf)))
+
+    def _doomed_hook(self, gf):
+        def hook(grads):
+            for nid, nr in self._flow_at.get(gf, ()):
+                g = grads[nr]
+                if g is not None:
+                    self._add_flow(nid, g._data, g._device)
+        return hook
+
+    def _add_flow(self, nid: str, g, dev) -> None:
+        prev = self._flow.get(nid)
+        self._flow[nid] = [g if prev is None else prev[0] + g, dev, None]
 
     def _leaf_hook(self, h: _LeafHook):
         def hook(grad):
             if self._capturing:
-                for nid, port in h.targets:
-                    self._add_flow(nid, port, grad)
+                for nid in h.targets:
+                    self._add_flow(nid, grad._data, grad._device)
             return None
         return hook
 
@@ -240,6 +291,7 @@ class Executor:
         """Run the graph (see the module docstring); returns every node's result."""
         self._drain()
         g = self.graph
+        topo = self._topology()
         res = RunResult(device=str(device))
         self._log = res.log
         dev, dev_error = self._resolve_device(device)
@@ -250,20 +302,19 @@ class Executor:
         self.device = str(dev) if dev_error is None else str(device)
         if dev_error:
             res.log.append(("error", None, f"device {device}: {dev_error}"))
-        order = g.topological_order()
-        res.order = order
-        incoming = self._incoming()
-        kinds = {nid: get_kind(g.nodes[nid].kind) for nid in order}
-        phase = {nid: phase_of(k) for nid, k in kinds.items()}
-        wanted = self._upstream(nodes, incoming) if nodes is not None else None
-        fwd = [n for n in order if phase[n] == "forward" and (wanted is None or n in wanted)]
-        todo = self._to_compute(fwd, kinds, incoming)
+        order = topo.order
+        res.order = list(order)
+        phase = topo.phase
+        wanted = self._upstream(nodes, topo.incoming) if nodes is not None else None
+        fwd = topo.fwd if wanted is None else [n for n in topo.fwd if n in wanted]
+        todo = self._to_compute(fwd, topo)
         actions = [n for ph in _PHASES[1:] if (backward if ph != "step" else step)
-                   for n in order if phase[n] == ph and (wanted is None or n in wanted)]
-        no_grad_nodes = {m for f in g.frames.values() if f.no_grad for m in f.members}
-        env = (incoming, kinds, dev, dev_error, no_grad_nodes)
+                   for n in topo.by_phase[ph] if wanted is None or n in wanted]
+        env = (topo, dev, dev_error)
         count = [0, len(todo) + len(actions)]
         cancelled = False
+        plans, stale, recomputed = self._plans, self._stale, res.recomputed
+        compute, compute_op, no_grad_nodes = self._compute, self._compute_op, topo.no_grad
         try:
             with set_grad_enabled(True):
                 timer = backend.Timer(dev.type)
@@ -274,24 +325,53 @@ class Executor:
                         for rest in todo[i:]:  # shown as not run, computed next time
                             self._drop(rest)
                         break
-                    self._compute(nid, env)
-                    self._stale.discard(nid)
-                    res.recomputed.append(nid)
-                    self._progress(progress, count)
+                    plan = plans.get(nid)
+                    if plan is None:
+                        plan = self._plan(nid, topo)
+                    if plan.fast and nid not in no_grad_nodes:
+                        compute_op(plan, dev)
+                    else:
+                        compute(plan, env)
+                    stale.discard(nid)
+                    recomputed.append(nid)
+                    count[0] += 1
+                    if progress is not None:
+                        progress(count[0], count[1])
                 timer.stop()
-                res.forward_ms = timer.elapsed_ms()
+                res.forward_ms = timer.elapsed_ms()  # on a GPU: the one synchronize
+                if timer.gpu:
+                    self._read_gpu_timers(recomputed)
                 if not cancelled and (backward or step):
                     cancelled = self._actions(res, actions, env, order, phase, backward,
                                               backward_from, progress, cancel, count)
         finally:
-            self._capturing = False
+            self._capture(False)
         if cancelled:
             res.log.append(("warning", None, "run cancelled"))
-        self._mark_freed(fwd)
-        for nid in order:
-            res.nodes[nid] = self._result(nid)
+        self._mark_freed(wanted)
+        done, flows, bwd = self._done, self._flow, self._bwd_ms
+        res.nodes = {nid: _result(nid, done.get(nid), flows, bwd) for nid in order}
         self.last_result = res
         return res
+
+    def _read_gpu_timers(self, nids) -> None:
+        """Turn the nodes' CUDA-event timers into milliseconds (events already complete)."""
+        done = self._done
+        for nid in nids:
+            d = done.get(nid)
+            if d is not None and isinstance(d.forward_ms, backend.Timer):
+                d.forward_ms = d.forward_ms.elapsed_ms(sync=False)
+
+    def on_backward_time(self, node, ms: float) -> None:
+        """A VJP's CUDA-event time, delivered after backward's single synchronize."""
+        nid = self._owner.get(node)
+        if nid is not None:
+            self._bwd_ms[nid] = self._bwd_ms.get(nid, 0.0) + ms
+
+    def _plan(self, nid: str, topo: _Topo) -> _Plan:
+        p = self._plans[nid] = _Plan(nid, self.graph.nodes[nid], topo.kinds[nid],
+                                     topo.incoming.get(nid), _caller)
+        return p
 
     @staticmethod
     def _progress(progress, count: list) -> None:
@@ -299,35 +379,31 @@ class Executor:
         if progress is not None:
             progress(count[0], count[1])
 
-    def _incoming(self) -> dict[str, dict[str, list]]:
-        """Edges into each node by input port, variadic ones in index order."""
-        incoming: dict[str, dict[str, list]] = {}
-        for e in sorted(self.graph.edges.values(), key=lambda e: e.index):
-            incoming.setdefault(e.dst, {}).setdefault(e.dst_port, []).append(e)
-        return incoming
-
     def _actions(self, res: RunResult, actions, env, order, phase, backward, backward_from,
                  progress, cancel, count) -> bool:
         """zero_grad, backward and step nodes, in that order; returns whether it was cancelled."""
-        timer = backend.Timer(env[2].type)
+        timer = backend.Timer(env[1].type)
         timer.start()
         if backward:
             self._flow.clear()
             self._bwd_ms.clear()
         bw_nodes = [n for n in actions if phase[n] == "backward"]
         implicit = backward and (backward_from is not None or not bw_nodes)
+        self._trace_maps()
         add_tracer(self)
         try:
             cancelled = self._run_actions(res, actions, env, order, phase, backward_from,
                                           progress, cancel, count, implicit)
         finally:
             remove_tracer(self)
+            self._owner, self._flow_at, self._saving_fns = {}, {}, []  # hold no grad_fn
         timer.stop()
         res.backward_ms = timer.elapsed_ms()
         return cancelled
 
     def _run_actions(self, res, actions, env, order, phase, backward_from, progress, cancel,
                      count, implicit) -> bool:
+        topo = env[0]
         for nid in actions:
             if implicit and phase[nid] == "step":
                 self._implicit_backward(res, order, phase, backward_from)
@@ -336,9 +412,9 @@ class Executor:
                 continue
             if cancel is not None and cancel():
                 return True
-            self._capturing = phase[nid] == "backward"
-            self._compute(nid, env)
-            self._capturing = False
+            self._capture(phase[nid] == "backward")
+            self._compute(self._plans.get(nid) or self._plan(nid, topo), env)
+            self._capture(False)
             d = self._done[nid]
             if phase[nid] == "backward" and d.error is None and d.skipped is None:
                 res.backward_ran = True
@@ -367,14 +443,14 @@ class Executor:
         if backward_from is None:
             res.log.append(("info", nid, f"no backward node: ran {label}.backward() (the last "
                                          "scalar output)"))
-        self._capturing = True
+        self._capture(True)
         try:
             t.backward()
             res.backward_ran = True
         except Exception as e:  # noqa: BLE001 - a user's graph error, reported
             res.log.append(("error", nid, f"backward from {label} failed: {e}"))
         finally:
-            self._capturing = False
+            self._capture(False)
 
     def _last_scalar_sink(self, order, phase) -> str | None:
         has_fwd_out = {e.src for e in self.graph.edges.values() if phase.get(e.dst) == "forward"}
@@ -398,16 +474,26 @@ class Executor:
                 stack.extend(e.src for e in edges)
         return out
 
-    def _to_compute(self, fwd: list[str], kinds, incoming) -> list[str]:
+    def _to_compute(self, fwd: list[str], topo: _Topo) -> list[str]:
         """Forward nodes to (re)compute, in order: stale ones, the producers an in-place node
         writes into (through views, so it never writes twice into kept values), and all that
         is downstream of them."""
-        fset = set(fwd)
-        need = {n for n in fwd if n in self._stale or n not in self._done}
+        stale, done, kinds, incoming = self._stale, self._done, topo.kinds, topo.incoming
+        need = {n for n in fwd if n in stale or n not in done}
+        oom = [n for n in fwd if n in done and done[n].error_type == "OutOfMemoryError"]
+        if oom:  # out of memory last time: try again, with all it feeds
+            need |= topo.downstream(oom) & set(fwd)
+        if not need:
+            return []
+        fset = None
         while True:
             extra = set()
             for n in need:
-                cur = n if kinds[n].inplace else None
+                if not kinds[n].inplace:
+                    continue
+                if fset is None:
+                    fset = set(fwd)
+                cur = n
                 while cur is not None:
                     edges = incoming.get(cur, {}).get(kinds[cur].inputs[0].name)
                     src = edges[0].src if edges else None
@@ -415,123 +501,192 @@ class Executor:
                         break
                     if src not in need:
                         extra.add(src)
-                    cur = src if self._done.get(src, _NOT_DONE).aliases else None
+                    cur = src if done.get(src, _NOT_DONE).aliases and kinds[src].inputs \
+                        else None
             if not extra:
                 break
-            need = self.graph.downstream(need | extra) & fset
+            need = topo.downstream(need | extra) & fset
+        if len(need) == len(fwd):
+            return list(fwd)
         return [n for n in fwd if n in need]
 
     @staticmethod
     def _resolve_device(device):
-        from .._device import CPU, canonical
+        from .._device import canonical
         try:
             return canonical(device), None
         except Exception as e:  # noqa: BLE001 - an unusable device is reported, not raised
             return CPU, str(e)
 
-    def _compute(self, nid: str, env) -> None:
+    def _compute(self, plan: _Plan, env) -> None:
         """Compute one node into ``self._done[nid]``; errors stay on the node."""
-        incoming, kinds, dev, dev_error, no_grad_nodes = env
-        node, kind = self.graph.nodes[nid], kinds[nid]
-        if nid in self._done:
+        topo, dev, dev_error = env
+        nid = plan.nid
+        if plan.fast and nid not in topo.no_grad:
+            return self._compute_op(plan, dev)
+        done = self._done
+        if nid in done:
             self._drop(nid)
-        d = self._done[nid] = _Done()
-        inputs = self._gather(node, kind, incoming.get(nid), d)
-        if d.skipped or d.error:
+        d = done[nid] = _Done()
+        inputs = _gather(plan, done, d) if plan.ports else {}
+        if d.skipped is not None or d.error is not None:
             return
-        if dev_error is not None and not kind.inputs:
+        if dev_error is not None and not plan.has_inputs:
             d.error, d.error_type = dev_error, "RuntimeError"
             return
         ctx = None
+        mode = plan.mode
         gpu = dev.type != "cpu"
         if gpu:
             timer = backend.Timer(dev.type)
             timer.start()
         s0 = next(_ag._seq)  # grad_fns made from here on are this node's
-        t0 = time.perf_counter()
+        t0 = _perf()
         try:
-            with no_grad() if nid in no_grad_nodes else _NULL:
-                if kind.op is None:
-                    ctx = NodeContext(node, kind, inputs, dev, self._state.setdefault(nid, {}),
-                                      self)
-                    outs = kind.extra["run"](ctx)
-                elif kind.op.family == "creation":
-                    outs = self._run_source(node, kind, dev)
+            with no_grad() if nid in topo.no_grad else _NULL:
+                if mode == _SPECIAL:
+                    ctx = NodeContext(plan.node, plan.kind, inputs, dev,
+                                      self._state.setdefault(nid, {}), self)
+                    outs = plan.kind.extra["run"](ctx)
+                elif mode == _SOURCE:
+                    outs = self._run_source(plan.node, plan.kind, dev)
                 else:
-                    outs = self._run_op(node, kind, inputs)
-                self._apply_flags(nid, node, kind, outs, inputs, d)
+                    out = plan.call(inputs, plan.attrs)
+                    outs = {plan.port: out} if plan.port is not None \
+                        else dict(zip(plan.outs, out))
+            t = self._first_tensor(plan, outs, inputs, d)
         except Exception as e:  # noqa: BLE001 - the node's error, as PyTorch words it
             self._fail(d, e, dev, inputs)
-            self._log.append(("error", nid, f"{node.label}: {d.error}"))
+            self._log.append(("error", nid, f"{plan.node.label}: {d.error}"))
             return
         finally:
             if gpu:
                 timer.stop()
-        elapsed = (time.perf_counter() - t0) * 1000.0
-        d.forward_ms = timer.elapsed_ms() if gpu else elapsed
+        elapsed = (_perf() - t0) * 1000.0
+        d.forward_ms = timer if gpu else elapsed  # a GPU timer is read after the run's sync
         d.outputs = outs
         if ctx is not None:
             d.value, d.updated = ctx.value, ctx.updated
-        fns = d.grad_fns = self._created(outs, s0)
-        okey = self._okey
-        for gf in fns:
-            gf.metadata[okey] = nid
-            if gf._had_saved:
-                d.saved_bytes += gf.saved_bytes
-        self._track_outputs(nid, d)
+        if len(outs) == 1:
+            self._register(nid, d, t, s0)
+        else:
+            self._register(nid, d, t, s0, _created(outs, s0))
 
-    @staticmethod
-    def _created(outs: dict, s0: int) -> list:
-        """The grad_fns made since sequence number ``s0`` that the outputs' chains reach."""
-        stack = [t._grad_fn for t in outs.values()
-                 if isinstance(t, Tensor) and t._grad_fn is not None and t._grad_fn.seq > s0]
-        if not stack:
-            return []
-        out, seen = [], set()
-        while stack:
-            n = stack.pop()
-            if id(n) in seen:
-                continue
-            seen.add(id(n))
-            out.append(n)
-            for nx, _ in n.next_functions:
-                if nx is not None and nx.seq > s0 and nx.op is not None:
-                    stack.append(nx)
-        return out
-
-    def _gather(self, node, kind: NodeKind, ports, d: _Done) -> dict:
-        """The node's inputs by port; sets ``d.skipped``/``d.error`` when it cannot run."""
-        inputs: dict[str, Any] = {}
+    def _compute_op(self, plan: _Plan, dev) -> None:
+        """``_compute`` for the usual node: a registry op with one output port, each input
+        fed by one edge or a number, outside no_grad frames."""
+        nid = plan.nid
         done = self._done
-        for p in kind.inputs:
-            edges = ports.get(p.name) if ports else None
-            if not edges:
-                if p.scalar_ok and node.attrs.get(p.name) is not None:
-                    inputs[p.name] = node.attrs[p.name]
-                elif p.variadic and not p.optional:
-                    inputs[p.name] = []
-                elif not p.optional and not p.variadic:
-                    d.error, d.error_type = f"input '{p.name}' is not connected", "GraphError"
-                continue
-            vals = []
-            for e in edges:
-                src = done.get(e.src)
-                if src is None or src.error or src.skipped:
-                    d.skipped = f"input '{p.name}' failed"
-                    return inputs
-                v = src.outputs.get(e.src_port)
-                if v is None:
-                    if p.optional and not p.variadic:
-                        break
-                    d.skipped = f"input '{p.name}' has no value"
-                    return inputs
-                if p.variadic and isinstance(v, (tuple, list)):
-                    vals.extend(v)  # a list output (split, unbind) feeding cat's tensors
-                else:
-                    vals.append(v)
+        old = done.pop(nid, None)
+        if old is not None:  # _drop, inline
+            if old.flow_hook is not None:
+                old.flow_hook.targets.discard(nid)
+            self._flow.pop(nid, None)
+            self._bwd_ms.pop(nid, None)
+        d = done[nid] = _new_done()
+        inputs = dict(plan.consts) if plan.consts else {}
+        for name, src, sport, optional, failed in plan.simple:
+            s = done.get(src)
+            if s is None or s.error or s.skipped:
+                d.outputs, d.skipped = {}, failed
+                return
+            v = s.outputs.get(sport)
+            if v is None:
+                if optional:
+                    continue
+                d.outputs, d.skipped = {}, f"input '{name}' has no value"
+                return
+            inputs[name] = v
+        gpu = dev.type != "cpu"
+        if gpu:
+            timer = backend.Timer(dev.type)
+            timer.start()
+        s0 = next(_ag._seq)  # grad_fns made from here on are this node's
+        t0 = _perf()
+        try:
+            pub = plan.public
+            if pub is None:
+                t = plan.call(inputs, plan.attrs)
+            elif plan.attrs:
+                t = pub(**inputs, **plan.attrs)
             else:
-                inputs[p.name] = vals if p.variadic else vals[0]
-        return inputs
+                t = pub(**inputs)
+            d.outputs = {plan.port: t}
+            if isinstance(t, Tensor):
+                d.tensor, d.port = t, plan.port
+                d.aliases = t._base is not None or plan.inplace or t is inputs.get(plan.first_in)
+                if plan.inplace:
+                    d.wrote = plan.first_in
+                node = plan.node
+                if node.requires_grad or node.retain_grad:
+                    self._flags(plan, t)
+            else:
+                t = None
+        except Exception as e:  # noqa: BLE001 - the node's error, as PyTorch words it
+            d.outputs = {}
+            self._fail(d, e, dev, inputs)
+            self._log.append(("error", nid, f"{plan.node.label}: {d.error}"))
+            return
+        finally:
+            if gpu:
+                timer.stop()
+        d.forward_ms = timer if gpu else (_perf() - t0) * 1000.0  # GPU: read after the sync
+        if t is None:
+            return
+        gf = t._grad_fn  # _register, inline
+        if gf is None:
+            if t._requires_grad:
+                self._leaf_flow(nid, d, t)
+            return
+        d.flow_fn = gf
+        if t._output_nr:
+            d.flow_nr = t._output_nr
+        if gf.seq > s0:
+            for nx, _ in gf.next_functions:
+                if nx is not None and nx.seq > s0 and nx.op is not None:
+                    fns = _walk([gf], s0)
+                    break
+            else:
+                fns = [gf]
+            d.grad_fns = fns
+            for gf in fns:
+                if gf._had_saved:
+                    saved = gf._saved
+                    n = len(saved)
+                    d.saved_bytes += int(getattr(saved[0], "nbytes", 0)) \
+                        if n == 1 or n == 2 and saved[0] is saved[1] else _saved_bytes(saved)
+                    d.saving = True
+
+    def _register(self, nid: str, d: _Done, t, s0: int, fns=None) -> None:
+        """Note the grad_fns a node's forward made (backward_ms and saved_bytes are theirs)
+        and where the gradient flowing into its tensor will be seen: the tracer's
+        on_backward for a computed tensor, a hook for a leaf."""
+        if fns is None:  # one output: its chain
+            gf = t._grad_fn if t is not None else None
+            fns = _walk([gf], s0) if gf is not None and gf.seq > s0 else ()
+        if fns:
+            d.grad_fns = fns
+            for gf in fns:
+                if gf._had_saved:
+                    d.saved_bytes += _saved_bytes(gf._saved)
+                    d.saving = True
+        if t is not None and t._requires_grad:
+            gf = t._grad_fn
+            if gf is not None:
+                d.flow_fn = gf
+                if t._output_nr:
+                    d.flow_nr = t._output_nr
+            else:
+                self._leaf_flow(nid, d, t)
+
+    def _leaf_flow(self, nid: str, d: _Done, t) -> None:
+        """The gradient reaching leaf ``t`` is seen by a hook on it (one per leaf)."""
+        h = self._leaf_hooks.get(id(t))
+        if h is None or h.ref() is not t:
+            h = self._leaf_hooks[id(t)] = _LeafHook(t)
+            t.register_hook(self._leaf_hook(h))
+        h.targets.add(nid)
+        d.flow_hook = h
 
     def _fail(self, d: _Done, e: BaseException, dev, inputs: dict) -> None:
         if backend.is_out_of_memory(e):
@@ -569,110 +724,49 @@ class Executor:
             out.requires_grad_(True)
         return {kind.outputs[0].name if kind.outputs else "out": out}
 
-    @staticmethod
-    def _run_op(node, kind: NodeKind, inputs: dict) -> dict:
-        op = kind.op
-        na = node.attrs
-        attrs = {a.name: na[a.name] for a in op.attrs if a.name in na}
-        out = _caller(op, kind.inplace)(inputs, attrs)
-        outs = kind.outputs
-        if len(outs) == 1:
-            return {outs[0].name: out}
-        return {p.name: v for p, v in zip(outs, out)}
-
-    def _apply_flags(self, nid: str, node, kind: NodeKind, outs: dict, inputs: dict,
-                     d: _Done) -> None:
-        """Find the node's first tensor output and apply its requires_grad/retain_grad flags."""
-        for p in kind.outputs:
-            t = outs.get(p.name)
+    def _first_tensor(self, plan: _Plan, outs: dict, inputs: dict, d: _Done):
+        """Find the node's first tensor output and apply its requires_grad/retain_grad flags;
+        returns that tensor (None if there is none)."""
+        for name in plan.outs:
+            t = outs.get(name)
             if isinstance(t, Tensor):
-                d.tensor, d.port = t, p.name
+                d.tensor, d.port = t, name
                 break
         else:
-            return
-        d.aliases = t._base is not None or kind.inplace or t is inputs.get(
-            kind.inputs[0].name if kind.inputs else None)
-        if node.requires_grad and not t._requires_grad and t._grad_fn is None and kind.inputs:
+            return None
+        d.aliases = t._base is not None or plan.inplace or \
+            (plan.first_in is not None and t is inputs.get(plan.first_in))
+        if plan.inplace:
+            d.wrote = plan.first_in
+        self._flags(plan, t)
+        return t
+
+    def _flags(self, plan: _Plan, t) -> None:
+        """The node's requires_grad and retain_grad flags, applied to its tensor."""
+        node = plan.node
+        if node.requires_grad and not t._requires_grad and t._grad_fn is None and plan.has_inputs:
             t.requires_grad_(True)
         if node.retain_grad:
             if t._requires_grad:
                 t.retain_grad()
             else:
-                self._log.append(("warning", nid, f"{node.label}: retain_grad is set but the "
-                                                  "tensor does not require grad"))
+                self._log.append(("warning", plan.nid, f"{node.label}: retain_grad is set but "
+                                                       "the tensor does not require grad"))
 
-    def _track_outputs(self, nid: str, d: _Done) -> None:
-        """Where the gradient flowing into each output that requires grad will be seen: the
-        tracer's on_backward for computed tensors, a hook for leaves."""
-        for port, t in d.outputs.items():
-            if not isinstance(t, Tensor) or not t._requires_grad:
-                continue
-            gf = t._grad_fn
-            if gf is not None:
-                gf.metadata.setdefault(self._fkey, []).append((nid, port, t._output_nr))
-                continue
-            h = self._leaf_hooks.get(id(t))
-            if h is None or h.ref() is not t:
-                h = self._leaf_hooks[id(t)] = _LeafHook(t)
-                t.register_hook(self._leaf_hook(h))
-            h.targets.add((nid, port))
-
-    def _mark_freed(self, fwd: list[str]) -> None:
+    def _mark_freed(self, wanted: set[str] | None) -> None:
         """Nodes whose saved tensors a backward freed must be recomputed before the next one."""
-        done = self._done
-        freed = [n for n in fwd if n in done and
-                 any(gf._released and gf._had_saved for gf in done[n].grad_fns)]
+        freed = []
+        for n, d in self._done.items():
+            if d.saving and (wanted is None or n in wanted):
+                for gf in d.grad_fns:
+                    if gf._saved is _RELEASED:
+                        freed.append(n)
+                        break
         if freed:
-            self._stale |= self.graph.downstream(freed)
-        if len(self._leaf_hooks) > 2 * len(done) + 64:  # forget leaves no node shows any more
+            self._stale |= self._topology().downstream(freed)
+        if len(self._leaf_hooks) > 2 * len(self._done) + 64:  # forget leaves no node shows
             self._leaf_hooks = {k: h for k, h in self._leaf_hooks.items()
                                 if h.targets and h.ref() is not None}
-
-    # ---- results -----------------------------------------------------------------------------
-    def _result(self, nid: str) -> NodeResult:
-        d = self._done.get(nid)
-        if d is None:
-            return NodeResult(nid, skipped="not run")
-        r = NodeResult(nid, outputs=d.outputs, value=d.value, forward_ms=d.forward_ms,
-                       backward_ms=self._bwd_ms.get(nid), saved_bytes=d.saved_bytes,
-                       error=d.error, error_type=d.error_type, skipped=d.skipped)
-        t = d.tensor
-        if t is None:
-            if d.value is None:  # a list output (split, unbind) is shown as the value
-                r.value = next((v for v in d.outputs.values() if isinstance(v, (tuple, list))),
-                               None)
-            return r
-        facts = d.facts
-        if facts is None or facts[0] != t._vbox[0] or facts[3] is not t._grad_fn:
-            gf = t._grad_fn
-            nf = [(n.name() if n is not None else None, i) for n, i in gf.next_functions] \
-                if gf is not None else []
-            facts = d.facts = (t._vbox[0], *_nonfinite(t._data), gf, nf)
-        version, r.has_nan, r.has_inf, gf, r.next_functions = facts
-        r.tensor, r.version = t, version
-        r.shape, r.dtype, r.device = tuple(t._data.shape), t._dtype.name, str(t._device)
-        r.requires_grad, r.is_leaf = t._requires_grad, gf is None
-        if gf is not None:
-            r.grad_fn = gf.name()
-        if not t._requires_grad:
-            r.grad_note = "does not require grad"
-        elif gf is not None and not t._retains_grad:
-            r.grad_note = ("not a leaf: PyTorch keeps .grad only on leaves (reading it warns and "
-                           "gives None); set retain_grad to keep it")
-        else:
-            r.grad = t._grad
-            if r.grad is None:
-                r.grad_note = "no gradient has reached it yet (run backward)"
-        flows = self._flow.get(nid)
-        if flows is not None:
-            r.grad_flow = flows.get(d.port)
-        g = r.grad if r.grad is not None else r.grad_flow
-        if g is not None:
-            gfacts = d.grad_facts
-            if gfacts is None or gfacts[0] is not g or gfacts[1] != g._vbox[0]:
-                gfacts = d.grad_facts = (g, g._vbox[0], *_nonfinite(g._data))
-            r.grad_has_nan, r.grad_has_inf = gfacts[2], gfacts[3]
-        return r
 
     # ---- queries and helpers for the GUI and train.py --------------------------------------
     def value(self, node_id: str, port: str = "out") -> Any:
@@ -683,8 +777,11 @@ class Executor:
 
     def leaves(self) -> list:
         """Every leaf tensor requiring grad that a node holds, once each, in run order."""
+        topo = self._topo
+        order = topo.order if topo is not None and topo.valid_for(self.graph) \
+            else self.graph.topological_order()
         out, seen = [], set()
-        for nid in self.graph.topological_order():
+        for nid in order:
             d = self._done.get(nid)
             if d is None:
                 continue
@@ -727,12 +824,13 @@ class Executor:
         failed, an index by a tensor's values) leave what follows them unchecked."""
         self._drain()
         g = self.graph
+        topo = self._topology()
         dev = self.device if not self._dev_key.startswith("!") else "cpu"
-        incoming = self._incoming()
+        incoming = topo.incoming
         specs: dict[tuple[str, str], Any] = {}
         msgs: dict[str, str] = {}
-        for nid in g.topological_order():
-            node, kind = g.nodes[nid], get_kind(g.nodes[nid].kind)
+        for nid in topo.order:
+            node, kind = g.nodes[nid], topo.kinds[nid]
             d = self._done.get(nid)
             if nid not in self._stale and d is not None and not d.error and not d.skipped:
                 for p, v in d.outputs.items():
@@ -755,120 +853,3 @@ class Executor:
             for p, s in outs.items():
                 specs[(nid, p)] = s
         return msgs
-
-
-class _NullContext:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
-_NULL = _NullContext()
-
-
-def _nonfinite(a) -> tuple[bool, bool]:
-    """(has NaN, has Inf) of an array; one cheap test when everything is finite."""
-    if a.dtype.kind != "f" or a.size == 0:
-        return False, False
-    xp = backend.array_module(a)
-    if bool(xp.isfinite(a).all()):
-        return False, False
-    return bool(xp.isnan(a).any()), bool(xp.isinf(a).any())
-
-
-def _input_specs(node, kind: NodeKind, ports, specs) -> tuple[dict, Any]:
-    """Input specs by port, or a problem: a message, or True when an input is unknown."""
-    ins: dict[str, Any] = {}
-    for p in kind.inputs:
-        edges = ports.get(p.name)
-        if not edges:
-            if p.scalar_ok and node.attrs.get(p.name) is not None:
-                ins[p.name] = node.attrs[p.name]
-            elif not p.optional and not p.variadic:
-                return ins, f"input '{p.name}' is not connected"
-            continue
-        vals = [specs.get((e.src, e.src_port)) for e in edges]
-        if any(v is None for v in vals):
-            return ins, True
-        ins[p.name] = vals if p.variadic else vals[0]
-    devs = {s.device for v in ins.values() for s in (v if isinstance(v, list) else [v])
-            if isinstance(s, TensorSpec) and s.shape}
-    if len(devs) > 1:
-        a, b = sorted(devs)[:2]
-        return ins, ("Expected all tensors to be on the same device, but found at least two "
-                     f"devices, {a} and {b}!")
-    return ins, None
-
-
-def _infer(node, kind: NodeKind, ins: dict, dev: str) -> dict:
-    """Output specs of a node from its input specs (op.infer, or the special kind's infer)."""
-    op = kind.op
-    if op is None:
-        fn = kind.extra.get("infer")
-        return fn(node, ins) if fn is not None else {}
-    if op.family == "creation":
-        attrs = dict(node.attrs)
-        attrs["device"] = dev if attrs.get("device") in (None, "", "cpu") else attrs["device"]
-        return {kind.outputs[0].name: op.infer([], attrs)[0]}
-    if op.variadic:
-        args = list(ins.get(op.inputs[0], []))
-    else:
-        args = [ins.get(n) for n in op.inputs]
-        while args and args[-1] is None:
-            args.pop()
-    attrs = {a.name: node.attrs[a.name] for a in op.attrs if a.name in node.attrs}
-    if any(a.kind == "index" and _uses_names(attrs.get(a.name)) for a in op.attrs):
-        return {}  # an index by the tensor's values ("[x > 5]"): its shape is known when it runs
-    outs = op.infer(args, attrs)
-    if kind.inplace and args and isinstance(args[0], TensorSpec) and \
-            tuple(outs[0].shape) != tuple(args[0].shape):
-        raise RuntimeError(f"output with shape {_fmt_shape(args[0].shape)} doesn't match "
-                           f"the broadcast shape {_fmt_shape(outs[0].shape)}")
-    return {p.name: s for p, s in zip(kind.outputs, outs)}
-
-
-_NAME = re.compile(r"[A-Za-z_]\w*")
-
-
-def _uses_names(index) -> bool:
-    """Whether an index written as text names a tensor ("[x[:, 2] > 5]")."""
-    return isinstance(index, str) and any(
-        w not in ("None", "True", "False") for w in _NAME.findall(index))
-
-
-_CALLERS: dict[tuple[str, bool], Callable] = {}
-
-
-def _caller(op, inplace: bool) -> Callable[[dict, dict], Any]:
-    """How a registry op runs: its public function (PyTorch's signature) when that takes every
-    input and attribute by name, else ``apply``/``apply_inplace`` on the OpDef."""
-    key = (op.key, inplace)
-    fn = _CALLERS.get(key)
-    if fn is not None:
-        return fn
-    from .. import functional as F
-    pub = getattr(F, op.name + ("_" if inplace else ""), None) if op.key == op.name else None
-    if pub is not None and not op.variadic:
-        try:
-            params = inspect.signature(pub).parameters
-        except (TypeError, ValueError):
-            params = {}
-        if all(n in params and params[n].kind in (params[n].POSITIONAL_OR_KEYWORD,
-                                                  params[n].KEYWORD_ONLY)
-               for n in (*op.inputs, *(a.name for a in op.attrs))):
-            def fn(inputs: dict, attrs: dict):
-                return pub(**inputs, **attrs)
-    if fn is None:
-        run = apply_inplace if inplace else apply
-
-        def fn(inputs: dict, attrs: dict):
-            if op.variadic:
-                return run(op, tuple(inputs.get(op.inputs[0], ())), attrs)
-            operands = [inputs.get(n) for n in op.inputs]
-            while operands and operands[-1] is None:
-                operands.pop()
-            return run(op, tuple(operands), attrs)
-    _CALLERS[key] = fn
-    return fn

@@ -78,6 +78,11 @@ def _build() -> None:
                            for n in op.scalar_inputs if n not in names)
         attrs = op.attrs + port_attrs
         extra = {"port_attrs": tuple(a.name for a in port_attrs)}
+        if op.name.endswith("_"):  # an in-place-only writer (fill_, zero_, copy_): one kind
+            k = NodeKind(f"op:{key}", op.title or key, "inplace", ins, outs, attrs, op.doc, op,
+                         inplace=True, extra=extra)
+            _KINDS[k.key] = k
+            continue
         k = NodeKind(f"op:{key}", op.title or key, op.family, ins, outs, attrs, op.doc, op,
                      extra=extra)
         _KINDS[k.key] = k

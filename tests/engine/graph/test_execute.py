@@ -409,3 +409,137 @@ def test_every_node_kind_runs_or_fails_on_its_node(g, b, ex):
 def get_kind_outputs(key):
     from engine.graph.kinds import get_kind
     return get_kind(key).outputs
+
+
+# ---- the lean per-node path: plans, lazy result fields, flows -----------------------------------
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_result_fields_read_later_are_those_of_the_run(g, b, ex):
+    """Shape, dtype, grad_fn, next_functions, flags and grad_flow are filled in when read; they
+    describe what the run left (checked against values worked out directly)."""
+    import dataclasses
+
+    x = b.data([[-1.0, 0.0], [1.0, 2.0]], dtype="float64", requires_grad=True)
+    lg = b.node("op:log", x)
+    m = b.node("op:mul", lg, x)
+    s = b.node("op:sum", m)
+    r = ex.run(backward=True)
+    n = r.nodes[m.id]
+    t = n.tensor
+    assert n.shape == (2, 2) and n.dtype == "float64" and n.device == "cpu"
+    assert n.grad_fn == t.grad_fn.name() == "MulBackward0" and not n.is_leaf
+    assert n.next_functions == [(f.name() if f is not None else None, i)
+                                for f, i in t.grad_fn.next_functions]
+    assert n.outputs == {"out": t} and n.forward_ms > 0 and n.saved_bytes == 64
+    data = arr(t)
+    assert n.has_nan == bool(np.isnan(data).any()) and n.has_inf == bool(np.isinf(data).any())
+    flow = arr(n.grad_flow)
+    np.testing.assert_array_equal(flow, np.ones((2, 2)))
+    assert not n.grad_has_nan and not n.grad_has_inf
+    assert r.nodes[x.id].grad_has_nan or r.nodes[x.id].grad_has_inf
+    assert n.grad_flow is n.grad_flow  # one Tensor, made once
+    # a plain dataclass to the rest of the program; fields can still be assigned
+    d = dataclasses.asdict(dataclasses.replace(r.nodes[s.id], has_nan=True))
+    assert d["has_nan"] is True and d["grad_fn"] == "SumBackward0" and d["shape"] == ()
+    r.nodes[s.id].grad_flow = None
+    assert r.nodes[s.id].grad_flow is None and not r.nodes[s.id].grad_has_nan
+
+
+def test_grad_flow_into_aliases_and_a_refused_node_matches_torch_hooks(g, b, ex):
+    """A retain_grad node shows its input's tensor: the same flow. A node whose saved output
+    was changed in place refuses backward, yet the gradient reached it (torch's hook sees it)."""
+    x = b.data([1.0, -2.0, 3.0], requires_grad=True)
+    y = b.node("op:mul", x, other=3.0)
+    ry = b.node("special:retain", y)
+    s = b.node("op:sigmoid", ry)
+    b.node("op:mul_", s, other=2.0)  # runs before z (added first): changes what sigmoid saved
+    z = b.node("op:sum", s)
+    bw = b.node("special:backward", z)
+    r = ex.run(backward=True)
+    assert r.nodes[bw.id].error.startswith("one of the variables needed for gradient")
+    tx = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    ty = tx * 3
+    ts = torch.sigmoid(ty)
+    seen = {}
+    ts.register_hook(lambda gr: seen.setdefault("s", gr.clone()))
+    ty.register_hook(lambda gr: seen.setdefault("y", gr.clone()))
+    ts.mul_(2)
+    tz = ts.sum()
+    with pytest.raises(RuntimeError):
+        tz.backward()
+    np.testing.assert_array_equal(arr(r.nodes[s.id].grad_flow), arr(seen["s"]))
+    assert "y" not in seen and r.nodes[y.id].grad_flow is None
+    # without the in-place change the flows run through: the alias shows its input's flow,
+    # and re-running only the alias (a flag edit) does not count its flow twice
+    g.remove_node(next(n for n in g.nodes.values() if n.kind == "op:mul_").id)
+    r = ex.run(backward=True)
+    assert r.nodes[bw.id].error is None
+    g.set_flag(ry.id, "requires_grad", True)
+    r = ex.run(backward=True)
+    assert r.recomputed[0] == ry.id
+    np.testing.assert_array_equal(arr(r.nodes[ry.id].grad_flow), arr(r.nodes[y.id].grad_flow))
+    ts = torch.sigmoid(torch.tensor([3.0, -6.0, 9.0]))
+    np.testing.assert_allclose(arr(r.nodes[y.id].grad_flow), arr(ts * (1 - ts)), rtol=1e-6)
+    assert r.nodes[y.id].backward_ms is not None and r.nodes[ry.id].backward_ms is None
+
+
+def test_plans_follow_edges_and_attributes(g, b, ex):
+    """What a node calls is worked out once per edit: rewiring and attribute edits show."""
+    a = b.data([1.0, 2.0])
+    c = b.data([10.0, 20.0])
+    s = b.node("op:add", a, other=5.0)
+    np.testing.assert_array_equal(arr(ex.run().nodes[s.id].tensor), [6.0, 7.0])
+    g.set_attr(s.id, "other", 0.5)
+    np.testing.assert_array_equal(arr(ex.run().nodes[s.id].tensor), [1.5, 2.5])
+    g.connect(c.id, "out", s.id, "other")  # the port now takes a tensor
+    np.testing.assert_array_equal(arr(ex.run().nodes[s.id].tensor), [11.0, 22.0])
+    e = next(e for e in g.edges.values() if e.dst == s.id and e.dst_port == "input")
+    g.remove_edge(e.id)
+    r = ex.run()
+    assert r.nodes[s.id].error == "input 'input' is not connected"
+    g.connect(c.id, "out", s.id, "input")
+    np.testing.assert_array_equal(arr(ex.run().nodes[s.id].tensor), [20.0, 40.0])
+    g.set_attr(s.id, "alpha", 2)
+    np.testing.assert_array_equal(arr(ex.run().nodes[s.id].tensor), [30.0, 60.0])
+
+
+def test_lazy_flags_on_a_second_gpu(g, b, monkeypatch):
+    """Flags read later (maybe from the GUI thread) are computed on the array's own device."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import fake_cupy
+
+    state = backend._install_for_tests(fake_cupy.make(device_count=2))
+    fake_cupy.guard_numpy(monkeypatch)
+    fake_cupy.VIOLATIONS.clear()
+    ex = Executor(g)
+    try:
+        x = b.data([-1.0, 0.0, 1.0], requires_grad=True)
+        lg = b.node("op:log", x)
+        b.node("op:sum", lg)
+        r = ex.run(backward=True, device="cuda:1")
+        n = r.nodes[lg.id]
+        assert n.device == "cuda:1" and n.has_nan and n.has_inf
+        assert r.nodes[x.id].grad_has_inf and n.grad_flow is not None
+        assert n.grad_flow.device == engine.device("cuda:1")
+        assert not fake_cupy.VIOLATIONS
+    finally:
+        ex.close()
+        backend._restore(state)
+
+
+def test_in_place_writers_run_as_nodes_and_are_not_sources():
+    from engine.graph.kinds import all_kinds
+    kinds = all_kinds()
+    assert "op:fill_" in kinds and kinds["op:fill_"].inplace
+    assert not any(k in kinds for k in ("op:fill__", "op:zero__", "op:copy__", "source:fill_"))
+    from engine.graph.model import Graph
+    from engine.graph.execute import Executor
+    g = Graph()
+    s = g.add_node("source:ones", {"size": (2, 2)})
+    f = g.add_node("op:fill_", {"value": 3.0})
+    g.connect(s.id, "out", f.id, "input")
+    r = Executor(g).run()
+    assert r.nodes[f.id].error is None
+    assert r.nodes[f.id].tensor.tolist() == [[3.0, 3.0], [3.0, 3.0]]
