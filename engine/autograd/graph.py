@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import time
 import weakref
 from typing import Any, Callable, Sequence
@@ -662,6 +663,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             deps[nx] = d
             if d == 0:
                 heappush(heap, (-nx.seq, nx))
+        grads_in = g = None  # hold no gradient here: a leaf may take its array over
 
     if tracing and gpu_timers:
         gpu_timers[-1][1].elapsed_ms()  # the one synchronize; earlier events are done by then
@@ -685,6 +687,9 @@ def _n_outputs(node: Node) -> int:
     return node.n_outputs
 
 
+_STEAL_REFS = 3
+
+
 def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
     """Add ``g`` into ``t.grad`` (a leaf's accumulation; a retained non-leaf's grad)."""
     if t._hooks_leaf and not replace_nonleaf:
@@ -697,8 +702,13 @@ def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
     if t._grad is None:
-        # a fresh buffer: the same array may flow to several leaves (AddBackward passes it on)
-        t._grad = _wrap(g.copy(), t._device)
+        # Take the array over when nothing else can see it (PyTorch steals a gradient whose
+        # only owner is the engine); otherwise copy: the same array may flow to several leaves
+        # (AddBackward passes it on), be a hook's or the user's, or view another gradient.
+        # References here: the caller's buffer, this parameter, getrefcount's argument.
+        if replace_nonleaf or g.base is not None or sys.getrefcount(g) > _STEAL_REFS:
+            g = g.copy()
+        t._grad = _wrap(g, t._device)
     elif replace_nonleaf:
         t._grad = _wrap(t._grad._data + g, t._device)
     else:

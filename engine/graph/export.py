@@ -58,7 +58,9 @@ def entry(node_id, label, op, t, flow=None, error=None, forward_ms=None, backwar
         "device": None if t is None else str(t.device),
         "requires_grad": None if t is None else bool(t.requires_grad),
         "is_leaf": None if t is None else bool(t.is_leaf),
-        "grad_fn": None if t is None or t.grad_fn is None else t.grad_fn.name(),
+        # PyTorch's name() says 'torch::autograd::CopyBackwards' for a few nodes
+        "grad_fn": (None if t is None or t.grad_fn is None
+                    else t.grad_fn.name().rsplit("::", 1)[-1]),
         "value": None if t is None else plain(t.detach()),
         "grad": plain(t.grad) if keeps_grad and t.grad is not None else None,
         "grad_flow": None if flow is None else plain(flow),
@@ -503,7 +505,8 @@ class Writer:
         if kind.inplace:
             rest = ", ".join([i for i in ins[1:] if i is not None] +
                              [f"{k}={_kw(v)}" for k, v in changed.items()])
-            return f"{ins[0]}.{op.name}_({rest})"
+            method = op.name if op.name.endswith("_") else op.name + "_"  # fill_ stays fill_
+            return f"{ins[0]}.{method}({rest})"
         if op.key == "index":
             return f"{ins[0]}{rename_index(attrs['index'], ins[0])}"
         if op.key == "pow.Scalar":
