@@ -163,13 +163,18 @@ class TimingView(QWidget):
                       for nid in order if nid in run.nodes
                       and (run.nodes[nid].forward_ms is not None
                            or run.nodes[nid].backward_ms is not None)]
+        # totals are the sums of the bars shown (a node not recomputed keeps its last time)
+        fsum = sum(r.forward_ms or 0.0 for r in self._rows)
+        bsum = sum(r.backward_ms or 0.0 for r in self._rows)
+        has_bwd = any(r.backward_ms is not None for r in self._rows)
+        partial = len(run.recomputed) != len(order)
         sw = (f"<span style='color:{FORWARD.name()}'>&#9632;</span> forward "
-              f"<b>{_ms(run.forward_ms)} ms</b> &nbsp; "
+              f"<b>{_ms(fsum)} ms</b> &nbsp; "
               f"<span style='color:{BACKWARD.name()}'>&#9632;</span> backward "
-              f"<b>{_ms(run.backward_ms) if run.backward_ran else '-'} ms</b>"
+              f"<b>{_ms(bsum) if has_bwd else '-'} ms</b>"
               f" &nbsp; on <b>{html.escape(run.device)}</b> &nbsp; ({len(self._rows)} nodes"
-              + (f", {len(run.recomputed)} recomputed" if len(run.recomputed) != len(order)
-                 else "") + ")")
+              + (f"; this run recomputed {len(run.recomputed)} in {_ms(run.forward_ms)} ms"
+                 if partial else "") + ")")
         self.summary.setText(sw)
         self._apply_sort()
 
