@@ -209,7 +209,7 @@ class RunController(QObject):
         while not deadline.hasExpired() and (self.runner.busy or self._pending_run is not None
                                              or self._change_timer.isActive()):
             QCoreApplication.processEvents()
-            time.sleep(0.002)  # releases the GIL (QThread.msleep does not)
+            time.sleep(0.002)
         return not self.runner.busy
 
     # ---- following the document -------------------------------------------------------------

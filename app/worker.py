@@ -15,12 +15,13 @@ never touch the same graph, and the executor is only used by one thread at a tim
 from __future__ import annotations
 
 import copy
+import gc
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine.graph.execute import Executor
 from engine.graph.model import Event, Frame, Graph, GraphError, Node
@@ -31,8 +32,39 @@ PROGRESS_EVERY_S = 0.1  # at most ~10 progress signals a second
 RESULTS_EVERY_S = 0.5  # intermediate results while training, for a live canvas
 # The engine runs Python on the worker thread; each call the GUI thread makes into Python
 # (every paint of a canvas item) waits for the GIL up to this long, so keep it short.
-GIL_SWITCH_S = 0.001
+GIL_SWITCH_S = 0.0002
 _STUCK: list = []  # threads still busy at shutdown: kept alive so Qt does not abort
+GC_EVERY_MS = 1000
+
+
+class _GcInGuiThread:
+    """While any job runs, Python's cyclic garbage collector runs only in the GUI thread.
+
+    An automatic collection happens in whichever thread allocates; in the worker it would
+    finalize Qt objects (closed windows, pixmaps, timers) off the GUI thread, which Qt does not
+    allow and which can deadlock against the GUI thread. So automatic collection is off while
+    jobs run, and the GUI thread collects the young generations every GC_EVERY_MS instead.
+    """
+
+    busy = 0
+    was_enabled = True
+
+    @classmethod
+    def job_started(cls) -> None:
+        if cls.busy == 0:
+            cls.was_enabled = gc.isenabled()
+            gc.disable()
+        cls.busy += 1
+
+    @classmethod
+    def job_ended(cls) -> None:
+        cls.busy = max(0, cls.busy - 1)
+        if cls.busy == 0 and cls.was_enabled:
+            gc.enable()
+
+    @staticmethod
+    def collect() -> None:
+        gc.collect(1)
 
 
 def copy_graph(src: Graph) -> Graph:
@@ -242,6 +274,10 @@ class Runner(QObject):
         self._worker.partial.connect(self.partial)
         self._worker.done.connect(self._on_done)
         self._job: Job | None = None
+        self._gc_held = False
+        self._gc_timer = QTimer(self)
+        self._gc_timer.setInterval(GC_EVERY_MS)
+        self._gc_timer.timeout.connect(_GcInGuiThread.collect)
         self._thread.start()
 
     @property
@@ -258,6 +294,10 @@ class Runner(QObject):
             return False
         self.mirror.sync()
         self._worker.cancel_flag.clear()
+        if not self._gc_held:
+            _GcInGuiThread.job_started()
+            self._gc_held = True
+        self._gc_timer.start()
         self._job = job
         self.started.emit(job)
         self._submit.emit(job)
@@ -294,7 +334,7 @@ class Runner(QObject):
         while self._job is not None and not deadline.hasExpired():
             QCoreApplication.processEvents()
             if self._job is not None:
-                time.sleep(0.002)  # releases the GIL (QThread.msleep does not)
+                time.sleep(0.002)
         return self._job is None
 
     def shutdown(self) -> None:
@@ -303,9 +343,17 @@ class Runner(QObject):
         self._thread.quit()
         if not self._thread.wait(10_000):  # a single long op: never destroy a running thread
             _STUCK.append(self._thread)
+        self._release_gc()
         self.executor.close()
         self.mirror.close()
 
     def _on_done(self, out: Outcome) -> None:
         self._job = None
+        self._release_gc()
         self.finished.emit(out)
+
+    def _release_gc(self) -> None:
+        self._gc_timer.stop()
+        if self._gc_held:
+            self._gc_held = False
+            _GcInGuiThread.job_ended()
