@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 import engine
 from engine.graph.execute import Executor
 from engine.graph.model import Graph
+from tests.widgets.conftest import mul_sum_graph
 from widgets.gradfn_view import MAX_FNS, GradFnView
 from widgets.log_view import LogView
 from widgets.timing_view import TimingView
@@ -16,13 +17,7 @@ from widgets.timing_view import TimingView
 
 @pytest.fixture
 def example():
-    g = Graph()
-    x = g.add_node("source:tensor", {"data": [[1.0, 2.0], [3.0, 4.0]], "requires_grad": True},
-                   label="x")
-    m = g.add_node("op:mul", {"other": 3.0}, label="m")
-    s = g.add_node("op:sum", label="s")
-    g.connect(x.id, "out", m.id, "input")
-    g.connect(m.id, "out", s.id, "input")
+    g, x, m, s = mul_sum_graph()
     ones = g.add_node("source:ones", {"size": (3, 5)}, label="ones")
     bad = g.add_node("op:matmul", label="bad")  # (2, 2) @ (3, 5): fails, the rest runs
     g.connect(x.id, "out", bad.id, "input")

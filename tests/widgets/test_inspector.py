@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog
 from engine import cuda
 from engine.graph.execute import Executor
 from engine.graph.model import Graph
+from tests.widgets.conftest import mul_sum_graph
 from widgets.attr_editors import parse_ints
 from widgets.data_table_editor import parse_nested, parse_number
 from widgets.inspector import Inspector
@@ -18,13 +19,7 @@ from widgets.inspector import Inspector
 
 @pytest.fixture
 def graph():
-    g = Graph()
-    x = g.add_node("source:tensor", {"data": [[1.0, 2.0], [3.0, 4.0]], "requires_grad": True},
-                   label="x")
-    m = g.add_node("op:mul", {"other": 3.0}, label="m")
-    s = g.add_node("op:sum", label="s")
-    g.connect(x.id, "out", m.id, "input")
-    g.connect(m.id, "out", s.id, "input")
+    g, x, m, s = mul_sum_graph()
     Executor(g).run(backward=True)
     return g, x, m, s
 

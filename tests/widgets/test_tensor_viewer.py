@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 import engine
 from engine.graph.execute import Executor
 from engine.graph.model import Graph
+from tests.widgets.conftest import mul_sum_graph
 from widgets.tensor_model import VALUE_ROLE, ArrayTableModel, NumberFormat
 from widgets.tensor_viewer import TensorViewer
 
@@ -19,13 +20,7 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 
 @pytest.fixture
 def run():
-    g = Graph()
-    x = g.add_node("source:tensor", {"data": [[1.0, 2.0], [3.0, 4.0]], "requires_grad": True},
-                   label="x")
-    m = g.add_node("op:mul", {"other": 3.0}, label="m")
-    s = g.add_node("op:sum", label="s")
-    g.connect(x.id, "out", m.id, "input")
-    g.connect(m.id, "out", s.id, "input")
+    g, x, m, s = mul_sum_graph()
     res = Executor(g).run(backward=True)
     return res, x.id, m.id, s.id
 
