@@ -305,33 +305,6 @@ def _same_device_error(a, b) -> RuntimeError:
         f"{a} and {b}!")
 
 
-def _quick_dtype(operands, rule: str):
-    """The compute dtype when every tensor shares one and no scalar changes it; else None
-    (then the op's full ``compute_dtype`` decides)."""
-    dt = None
-    scal = 0  # 1: an int scalar seen, 2: a float scalar seen
-    for x in operands:
-        if isinstance(x, Tensor):
-            d = x._dtype
-            if dt is None:
-                dt = d
-            elif d is not dt:
-                return None
-        else:
-            t = type(x)
-            if t is float:
-                scal = 2
-            elif t is int:
-                scal = max(scal, 1)
-            elif t is not bool:
-                return None
-    if dt is None or scal > dt.category:
-        return None
-    if rule == "float" and dt.category != 2:
-        return None
-    return dt
-
-
 def _op_node_class(op: OpDef, attrs: dict):
     """The grad_fn class of ``op``; cached on the op unless its name depends on attrs."""
     if type(op).grad_fn_name is not OpDef.grad_fn_name:
@@ -573,7 +546,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
     for (node, nr), g in root_edges:
         buf = buffers.get(node)
         if buf is None:
-            buf = buffers[node] = [None] * _n_outputs(node)
+            buf = buffers[node] = [None] * node.n_outputs
         _accumulate(buf, nr, g)
     for node in {e[0][0] for e in root_edges}:
         if deps.get(node, 0) == 0:
@@ -681,10 +654,6 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
                         "in the graph. Set allow_unused=True if this is the desired behavior.")
         return results
     return None
-
-
-def _n_outputs(node: Node) -> int:
-    return node.n_outputs
 
 
 _STEAL_REFS = 3
