@@ -659,6 +659,18 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
 _STEAL_REFS = 3
 
 
+def _owner_if_whole(g):
+    """The array owning view ``g`` when ``g`` is all of it, laid out the same (the transpose
+    of a transposed matmul result, as linear's weight gradient arrives) and nothing else holds
+    it: then it can be taken over as is. Otherwise a copy of ``g``."""
+    b = g.base
+    # references to b: g's base attribute, the local name, getrefcount's argument
+    if type(b) is type(g) and b.base is None and b.shape == g.shape and \
+            b.strides == g.strides and sys.getrefcount(b) <= 3:
+        return b
+    return g.copy()
+
+
 def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
     """Add ``g`` into ``t.grad`` (a leaf's accumulation; a retained non-leaf's grad)."""
     if t._hooks_leaf and not replace_nonleaf:
@@ -675,8 +687,10 @@ def _accumulate_grad(t, g, replace_nonleaf: bool = False) -> None:
         # only owner is the engine); otherwise copy: the same array may flow to several leaves
         # (AddBackward passes it on), be a hook's or the user's, or view another gradient.
         # References here: the caller's buffer, this parameter, getrefcount's argument.
-        if replace_nonleaf or g.base is not None or sys.getrefcount(g) > _STEAL_REFS:
+        if replace_nonleaf or sys.getrefcount(g) > _STEAL_REFS:
             g = g.copy()
+        elif g.base is not None:
+            g = _owner_if_whole(g)
         t._grad = _wrap(g, t._device)
     elif replace_nonleaf:
         t._grad = _wrap(t._grad._data + g, t._device)

@@ -187,6 +187,24 @@ def _strides(a) -> tuple[int, ...]:
     return tuple(s // it for s in a.strides)
 
 
+
+def _transposed(x) -> bool:
+    """A 2-D array laid out as the transpose of a contiguous one (``w.t()``)."""
+    f = x.flags
+    return f.f_contiguous and not f.c_contiguous
+
+
+def _grad_mat1(g, b, mat1_t: bool):
+    """Gradient of ``mat1`` in ``mat1 @ mat2``, laid out as ``mat1`` is (PyTorch's
+    mm_mat1_backward): for a transposed ``mat1`` the gradient comes out transposed too, so the
+    leaf behind the transpose receives a contiguous array it can keep without a copy."""
+    return (b @ g.T).T if mat1_t else g @ b.T
+
+
+def _grad_mat2(g, a, mat2_t: bool):
+    """Gradient of ``mat2`` in ``mat1 @ mat2``, laid out as ``mat2`` is (mm_mat2_backward)."""
+    return (g.T @ a).T if mat2_t else a.T @ g
+
 class LinalgOp(OpDef):
     family = "linalg"
     dtype_rule = "none"  # mixed dtypes are an error, not a promotion
@@ -274,12 +292,14 @@ class Mm(LinalgOp):
         _check_mm(a.shape, b.shape, a.dtype, b.dtype)
         nig = ctx.needs_input_grad
         if nig:
-            ctx.save(b if nig[0] else None, a if nig[1] else None)
+            ctx.save(b if nig[0] else None, a if nig[1] else None, _transposed(a),
+                     _transposed(b))
         return a @ b
 
     def backward(self, ctx, g):
-        b, a = ctx.saved
-        return (g @ b.T if b is not None else None), (a.T @ g if a is not None else None)
+        b, a, a_t, b_t = ctx.saved
+        return ((_grad_mat1(g, b, a_t) if b is not None else None),
+                (_grad_mat2(g, a, b_t) if a is not None else None))
 
     def samples(self):
         yield Sample(((2, 3), (3, 4)))
@@ -451,8 +471,8 @@ class Addmm(OpDef):
         _check_addmm(c.shape, a.shape, b.shape, c.dtype, a.dtype, b.dtype)
         nig = ctx.needs_input_grad
         if nig:
-            ctx.save(b if nig[1] else None, a if nig[2] else None)
-            ctx.ab = (beta, alpha)
+            ctx.save(b if nig[1] else None, a if nig[2] else None, _transposed(a),
+                     _transposed(b), beta, alpha)
         out = a @ b
         if alpha != 1:
             out = out * alpha
@@ -461,17 +481,16 @@ class Addmm(OpDef):
         return out.astype(a.dtype, copy=False)
 
     def backward(self, ctx, g):
-        b, a = ctx.saved
-        beta, alpha = ctx.ab
+        b, a, a_t, b_t, beta, alpha = ctx.saved
         nig = ctx.needs_input_grad
         gc = (g if beta == 1 else g * beta) if nig[0] else None
         ga = gb = None
         if b is not None:
-            ga = g @ b.T
+            ga = _grad_mat1(g, b, a_t)
             if alpha != 1:
                 ga = ga * alpha
         if a is not None:
-            gb = a.T @ g
+            gb = _grad_mat2(g, a, b_t)
             if alpha != 1:
                 gb = gb * alpha
         return gc, ga, gb

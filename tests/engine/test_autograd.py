@@ -442,6 +442,33 @@ def test_accumulation_into_leaves_across_backward_calls():
     same_behaviour(prog)
 
 
+@pytest.mark.parametrize("how", ["linear", "mm_t", "t_mm", "addmm_t"])
+def test_matmul_gradients_keep_the_parameters_layout(how):
+    """A weight used transposed (``linear``) gets a contiguous ``.grad`` as in PyTorch, and the
+    gradient taken over without a copy is still the leaf's own: accumulating again, or the
+    same array reaching another leaf, changes nothing it should not."""
+    def prog(lib):
+        gen = np.random.default_rng(3)
+        x = lib.tensor(gen.standard_normal((5, 4)), requires_grad=True)
+        w = lib.tensor(gen.standard_normal((3, 4)), requires_grad=True)
+        b = lib.tensor(gen.standard_normal(3), requires_grad=True)
+        out = []
+        for _ in range(2):
+            if how == "linear":
+                y = lib.nn.functional.linear(x, w, b)
+            elif how == "mm_t":
+                y = lib.mm(x, w.t())
+            elif how == "t_mm":
+                y = lib.mm(w, x.t()).t()
+            else:
+                y = lib.addmm(b, x, w.t(), beta=0.5, alpha=2.0)
+            (y * y).sum().backward()
+            out += [w.grad.clone(), x.grad.clone(), w.grad.is_contiguous(),
+                    x.grad.is_contiguous(), list(w.grad.stride())]
+        return out
+    same_behaviour(prog)
+
+
 def test_broadcast_inputs_get_summed_gradients():
     def prog(lib):
         a = lib.tensor([[1.0], [2.0]], requires_grad=True)
