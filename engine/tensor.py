@@ -493,14 +493,15 @@ class Tensor:
                               requires_grad=requires_grad)
 
     # ------------------------------------------------------------------ operators
-    def __add__(self, other): return _F.add(self, other)
-    def __radd__(self, other): return _F.add(self, other)
+    # + and * go straight to the op (the commonest calls; add/mul only add out= and alpha=)
+    def __add__(self, other): return _bin(_ADD, self, other, _NO_ATTRS)
+    def __radd__(self, other): return _bin(_ADD, self, other, _NO_ATTRS)
     def __iadd__(self, other): return _F.add_(self, other)
     def __sub__(self, other): return _F.sub(self, other)
     def __rsub__(self, other): return _F.rsub(self, other)
     def __isub__(self, other): return _F.sub_(self, other)
-    def __mul__(self, other): return _F.mul(self, other)
-    def __rmul__(self, other): return _F.mul(self, other)
+    def __mul__(self, other): return _bin(_MUL, self, other, _NO_ATTRS)
+    def __rmul__(self, other): return _bin(_MUL, self, other, _NO_ATTRS)
     def __imul__(self, other): return _F.mul_(self, other)
     def __truediv__(self, other): return _F.div(self, other)
     def __rtruediv__(self, other): return _F.reciprocal(self) * other if not isinstance(other, Tensor) else _F.div(other, self)
@@ -691,6 +692,10 @@ class Tensor:
 
 # The op functions live in engine.functional, which imports this module; bind it late.
 from . import functional as _F  # noqa: E402
+from .ops.elementwise import Add as _Add, Mul as _Mul, _bin  # noqa: E402
+
+_ADD, _MUL = _Add.INSTANCE, _Mul.INSTANCE
+_NO_ATTRS: dict = {}  # never written: apply only reads attrs
 
 _graph.bind_tensor(Tensor, _wrap)
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 import functools
 import threading
 
-_local = threading.local()
+class _State(threading.local):
+    """Per-thread grad mode; ``state.enabled`` is read directly on the hot path."""
+
+    enabled = True
+
+
+state = _State()
 
 
 def is_grad_enabled() -> bool:
-    return getattr(_local, "enabled", True)
+    return state.enabled
 
 
 def _set(mode: bool) -> None:
-    _local.enabled = bool(mode)
+    state.enabled = bool(mode)
 
 
 class _GradModeContext:

@@ -21,7 +21,7 @@ import numpy as np
 from .. import _dtype as D
 from .. import backend
 from ..ops.registry import Ctx, OpDef, sum_to
-from .grad_mode import is_grad_enabled
+from .grad_mode import is_grad_enabled, state as _grad_state
 
 _seq = itertools.count()
 _node_classes: dict[str, type] = {}
@@ -30,6 +30,8 @@ _tracers: list[Any] = []
 # Bound by engine.tensor once Tensor exists (tensor.py imports this module, not the reverse).
 Tensor: Any = None
 _wrap: Any = None
+_NP2D = {d.np: d for d in D.ALL_DTYPES}  # numpy dtype -> engine dtype
+_new = object.__new__
 
 
 def bind_tensor(tensor_cls, wrap) -> None:
@@ -364,7 +366,7 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
         cd = op.compute_dtype(operands, attrs)
     cpu = dev.type == "cpu"
     xp = np if cpu else backend.xp_for("cuda")
-    need = need and op.differentiable and is_grad_enabled()
+    need = need and op.differentiable and _grad_state.enabled
     arrays = []
     if need:
         edges, nif, meta = [], [], []
@@ -409,7 +411,16 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
     if _tracers:
         timer.stop()
     if type(out) is not tuple:
-        r = _wrap(out, dev)
+        # _wrap(out, dev), written out: this is the path every op call takes
+        if cpu and type(out) is not np.ndarray:
+            out = np.asarray(out)
+        r = _new(Tensor)
+        r._data = out
+        r._dtype = _NP2D[out.dtype]
+        r._device = dev
+        r._requires_grad = False
+        r._grad_fn = None
+        r._vbox = [0]
         if need and r._dtype.is_floating_point and (op.differentiable_outputs is None
                                                     or op.differentiable_outputs[0]):
             r._requires_grad = True
@@ -453,26 +464,31 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
 _NO_EDGE = (None, 0)
 
 
+_PLAIN = (int, float, bool, type(None))
+
+
 def _attach_version_checks(ctx: Node, operands, arrays, outs, results) -> None:
     """Saved arrays that are an input's or an output's storage get a version check.
 
     A check is (version box, version at save, shape, dtype, producing node or None)."""
-    checks = None
+    checks = []
     for s in ctx._saved:
-        if s is None or type(s) in (int, float, bool):
+        if type(s) in _PLAIN:
             continue
-        for x, a in zip(reversed(operands), reversed(arrays)):
-            if s is a and isinstance(x, Tensor) and a is x._data:
-                if checks is None:
-                    checks = []
-                checks.append((x._vbox, x._vbox[0], a.shape, x._dtype, weakref.ref(x)))
-                break
+        k = len(arrays)
+        while k:  # from the last operand, as PyTorch names y.detach() in y.mul_(y.detach())
+            k -= 1
+            if arrays[k] is s:
+                x = operands[k]
+                if isinstance(x, Tensor) and s is x._data:
+                    box = x._vbox
+                    checks.append((box, box[0], s.shape, x._dtype, weakref.ref(x)))
+                    break
         else:
             for o, r in zip(outs, results):
                 if s is o:
-                    if checks is None:
-                        checks = []
-                    checks.append((r._vbox, r._vbox[0], o.shape, r._dtype, _SELF))
+                    box = r._vbox
+                    checks.append((box, box[0], o.shape, r._dtype, _SELF))
                     break
     if checks:
         ctx._saved_checks = checks
