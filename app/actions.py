@@ -46,7 +46,7 @@ CONDITIONS = {
     "idle": "no run or training in flight",
     "running": "a run or training is in flight",
     "has_nodes": "the graph has nodes",
-    "has_selection": "nodes or edges are selected",
+    "has_selection": "nodes, edges or frames are selected",
     "has_node_selection": "nodes are selected",
     "can_paste": "something was copied",
     "can_train": "idle, and the graph has an optimizer step node",

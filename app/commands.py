@@ -10,10 +10,10 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.graph.model import Edge, Graph
+from engine.graph.model import Edge, Graph, GraphError
 
 # merge ids (QUndoCommand.id): commands with the same id may merge
-MOVE_ID, ATTR_ID, FRAME_ID = 1, 2, 3
+MOVE_ID, ATTR_ID, FRAME_ID, FRAME_MOVE_ID = 1, 2, 3, 4
 
 
 class AddNode(QUndoCommand):
@@ -45,7 +45,8 @@ class RemoveItems(QUndoCommand):
 
     def __init__(self, graph: Graph, node_ids=(), edge_ids=(), frame_ids=()):
         n = len(node_ids)
-        super().__init__(f"Delete {n} node{'s' if n != 1 else ''}" if n else "Delete")
+        super().__init__(f"Delete {n} node{'s' if n != 1 else ''}" if n else
+                         ("Delete frame" if frame_ids and not edge_ids else "Delete"))
         self.graph = graph
         self.node_ids = [i for i in node_ids if i in graph.nodes]
         self.edge_ids = [i for i in edge_ids if i in graph.edges]
@@ -103,6 +104,52 @@ class Connect(QUndoCommand):
 
     def undo(self) -> None:
         self.graph.remove_edge(self.edge.id)
+
+
+class Reconnect(QUndoCommand):
+    """Move an edge's input end to another input (an edge picked up and dropped elsewhere)."""
+
+    def __init__(self, graph: Graph, edge_id: str, dst: str, dst_port: str):
+        super().__init__("Reconnect")
+        if edge_id not in graph.edges:
+            raise GraphError("that edge is no longer there")
+        old = graph.edges[edge_id]
+        if (old.dst, old.dst_port) == (dst, dst_port):
+            raise GraphError("the edge is already connected there")
+        reason = graph.can_connect(old.src, old.src_port, dst, dst_port)
+        if reason:
+            raise GraphError(reason)
+        self.graph, self.old = graph, old
+        graph.remove_edge(edge_id)
+        self.new = graph.connect(old.src, old.src_port, dst, dst_port)  # after the port's last
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:  # done when the command was made
+            self._first = False
+            return
+        self.graph.remove_edge(self.old.id)
+        self.graph.restore_edge(self.new)
+
+    def undo(self) -> None:
+        self.graph.remove_edge(self.new.id)
+        self.graph.restore_edge(self.old)
+
+
+class Disconnect(QUndoCommand):
+    """Remove one edge (an edge picked up from its input and dropped on empty canvas)."""
+
+    def __init__(self, graph: Graph, edge_id: str):
+        super().__init__("Disconnect")
+        if edge_id not in graph.edges:
+            raise GraphError("that edge is no longer there")
+        self.graph, self.edge = graph, graph.edges[edge_id]
+
+    def redo(self) -> None:
+        self.graph.remove_edge(self.edge.id)
+
+    def undo(self) -> None:
+        self.graph.restore_edge(self.edge)
 
 
 class MoveNodes(QUndoCommand):
@@ -217,8 +264,21 @@ class AddFrame(QUndoCommand):
 
 
 class UpdateFrame(QUndoCommand):
+    """Change a frame's label, rect, no_grad or members; consecutive resizes of one frame merge."""
+
     def __init__(self, graph: Graph, frame_id: str, **changes):
-        super().__init__("Edit frame")
+        if frame_id not in graph.frames:
+            raise GraphError("that frame is no longer there")
+        bad = set(changes) - {"label", "rect", "no_grad", "members"}
+        if bad:
+            raise GraphError(f"frames have no field {', '.join(sorted(bad))}")
+        if "rect" in changes:
+            changes["rect"] = tuple(float(v) for v in changes["rect"])
+        title = ("Resize frame" if set(changes) == {"rect"} else
+                 "Rename frame" if set(changes) == {"label"} else
+                 ("Turn no_grad on" if changes["no_grad"] else "Turn no_grad off")
+                 if set(changes) == {"no_grad"} else "Edit frame")
+        super().__init__(title)
         self.graph, self.frame_id, self.new = graph, frame_id, changes
         self.old: dict = {}
 
@@ -227,7 +287,7 @@ class UpdateFrame(QUndoCommand):
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, UpdateFrame) or other.frame_id != self.frame_id or \
-                set(other.new) != set(self.new):
+                set(other.new) != set(self.new) or set(self.new) != {"rect"}:
             return False
         self.new = other.new
         return True
@@ -239,6 +299,47 @@ class UpdateFrame(QUndoCommand):
 
     def undo(self) -> None:
         self.graph.update_frame(self.frame_id, **self.old)
+
+
+class MoveFrame(QUndoCommand):
+    """Move a frame and its member nodes by (dx, dy); consecutive drags of one frame merge."""
+
+    def __init__(self, graph: Graph, frame_id: str, dx: float, dy: float):
+        super().__init__("Move frame")
+        f = graph.frames.get(frame_id)
+        if f is None:
+            raise GraphError("that frame is no longer there")
+        x, y, w, h = f.rect
+        self.graph, self.frame_id = graph, frame_id
+        self.rect = (tuple(f.rect), (x + dx, y + dy, w, h))
+        self.moves = {nid: (tuple(graph.nodes[nid].pos),
+                            (graph.nodes[nid].pos[0] + dx, graph.nodes[nid].pos[1] + dy))
+                      for nid in f.members if nid in graph.nodes}
+
+    def id(self) -> int:
+        return FRAME_MOVE_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, MoveFrame) or other.frame_id != self.frame_id or \
+                set(other.moves) != set(self.moves):
+            return False
+        self.rect = (self.rect[0], other.rect[1])
+        self.moves = {k: (self.moves[k][0], other.moves[k][1]) for k in self.moves}
+        return True
+
+    def _apply(self, which: int) -> None:
+        g = self.graph
+        if self.frame_id in g.frames:
+            g.update_frame(self.frame_id, rect=self.rect[which])
+        for nid, ends in self.moves.items():
+            if nid in g.nodes:
+                g.move_node(nid, ends[which])
+
+    def redo(self) -> None:
+        self._apply(1)
+
+    def undo(self) -> None:
+        self._apply(0)
 
 
 class PasteNodes(QUndoCommand):

@@ -13,8 +13,9 @@ from engine.graph.model import GraphError
 from widgets.canvas.node_item import HEADER_H, MIN_W
 from widgets.quick_add import QuickAdd
 
-from .commands import (AddFrame, AddNode, Connect, MoveNodes, PasteNodes, RemoveItems, SetAttr,
-                       SetFlag, SetLabel, copy_selection)
+from .commands import (AddFrame, AddNode, Connect, Disconnect, MoveFrame, MoveNodes, PasteNodes,
+                       Reconnect, RemoveItems, SetAttr, SetFlag, SetLabel, UpdateFrame,
+                       copy_selection)
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -39,7 +40,17 @@ class EditController(QObject):
         c.nodesMoved.connect(lambda moves: self.push(lambda: MoveNodes(self.graph, moves)))
         c.connectRequested.connect(
             lambda s, sp, d, dp: self.push(lambda: Connect(self.graph, s, sp, d, dp)))
+        c.edgeReconnectRequested.connect(
+            lambda eid, d, dp: self.push(lambda: Reconnect(self.graph, eid, d, dp)))
+        c.edgeDisconnectRequested.connect(
+            lambda eid: self.push(lambda: Disconnect(self.graph, eid)))
         c.deleteRequested.connect(self.delete_items)
+        c.frameMoved.connect(
+            lambda fid, dx, dy: self.push(lambda: MoveFrame(self.graph, fid, dx, dy)))
+        c.frameResized.connect(
+            lambda fid, rect: self.push(lambda: UpdateFrame(self.graph, fid, rect=rect)))
+        c.frameEditRequested.connect(
+            lambda fid, changes: self.push(lambda: UpdateFrame(self.graph, fid, **changes)))
         c.nodeDropped.connect(self.add_node)
         c.quickAddRequested.connect(self.quick_add_at)
         c.copyRequested.connect(self.copy)
@@ -149,9 +160,10 @@ class EditController(QObject):
     def delete(self) -> None:
         self.canvas.request_delete()
 
-    def delete_items(self, node_ids: list, edge_ids: list) -> None:
-        if node_ids or edge_ids:
-            self.push(lambda: RemoveItems(self.graph, node_ids, edge_ids))
+    def delete_items(self, node_ids: list, edge_ids: list, frame_ids: list = ()) -> None:
+        """Delete nodes (with their edges), edges and frames (not their nodes) as one command."""
+        if node_ids or edge_ids or frame_ids:
+            self.push(lambda: RemoveItems(self.graph, node_ids, edge_ids, frame_ids))
 
     def select_all(self) -> None:
         self.canvas.select_nodes(list(self.graph.nodes))

@@ -235,8 +235,9 @@ class Graph:
         reason = self.can_connect(src, src_port, dst, dst_port)
         if reason:
             raise GraphError(reason)
-        if index is None:
-            index = sum(1 for e in self.edges.values() if e.dst == dst and e.dst_port == dst_port)
+        if index is None:  # after the port's last edge (a count could repeat one after removals)
+            index = 1 + max((e.index for e in self.edges.values()
+                             if e.dst == dst and e.dst_port == dst_port), default=-1)
         edge = Edge(id or new_id(), src, src_port, dst, dst_port, index)
         self.edges[edge.id] = edge
         self._emit("edge_added", edge=edge)

@@ -37,7 +37,9 @@ class Harness:
         for nid, (_old, new) in moved.items():
             self.g.move_node(nid, new)
 
-    def _delete(self, node_ids: list, edge_ids: list) -> None:
+    def _delete(self, node_ids: list, edge_ids: list, frame_ids: list) -> None:
+        for fid in frame_ids:
+            self.g.remove_frame(fid)
         for eid in edge_ids:
             if eid in self.g.edges:
                 self.g.remove_edge(eid)
@@ -246,7 +248,7 @@ def test_delete_key_removes_selection(qtbot, canvas):
     assert canvas.selected_node_ids() == [a.id]
     with qtbot.waitSignal(canvas.deleteRequested) as sig:
         QTest.keyClick(canvas, Qt.Key_Delete)
-    assert sig.args == [[a.id], []]
+    assert sig.args == [[a.id], [], []]
     assert a.id not in canvas.graph.nodes and e.id not in canvas.graph.edges
     assert canvas.node_item(a.id) is None and canvas.edge_item(e.id) is None
     # an edge picked by clicking on its curve goes with Backspace

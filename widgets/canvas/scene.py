@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from PySide6.QtCore import QLineF, QRectF
+from PySide6.QtCore import QLineF, QRectF, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -28,6 +28,11 @@ GRID_MAJOR = 5  # every 5th line is a major one
 
 class GraphScene(QGraphicsScene):
     """Items for a Graph, kept in step with it through ``Graph.subscribe``."""
+
+    #: frame_id, dx, dy: a frame's title bar was dragged (its members moved along)
+    frameMoved = Signal(str, float, float)
+    #: frame_id, (x, y, w, h): a frame's border or corner was dragged
+    frameResized = Signal(str, object)
 
     def __init__(self, graph: Graph | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -264,6 +269,9 @@ class GraphScene(QGraphicsScene):
 
     def selected_edge_ids(self) -> list[str]:
         return [i.edge_id for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def selected_frame_ids(self) -> list[str]:
+        return [i.frame_id for i in self.selectedItems() if isinstance(i, FrameItem)]
 
     def content_rect(self) -> QRectF:
         """The bounding rect of nodes, edges and frames (empty when there are none)."""

@@ -12,13 +12,16 @@ from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
 from engine.graph.model import Graph
 from engine.graph.result import RunResult
 
-from .edge_item import EdgeItem, RubberEdge
+from .edge_item import EdgeItem
+from .export import render_scene
+from .frame_item import FrameItem
+from .frame_menu import frame_menu, rename_frame
 from .legend import GradLegend
 from .node_item import BLOCK_LOD, HEADER_H, MIN_W, NodeItem
 from .port_item import HIT_RADIUS, PortItem
-from .export import render_scene
 from .scene import GraphScene
 from .style import MIME_KIND, set_theme
+from .wiring import EdgeDrag
 
 ZOOM_MIN, ZOOM_MAX = 0.05, 4.0
 OVERVIEW_ZOOM = BLOCK_LOD  # below this, nodes are plain blocks and edges one merged item
@@ -33,7 +36,18 @@ class GraphCanvas(QGraphicsView):
     #: src_id, src_port, dst_id, dst_port: a drag from an output to an input Graph.can_connect allows
     connectRequested = Signal(str, str, str, str)
     #: node_ids, edge_ids selected when Delete/Backspace was pressed
-    deleteRequested = Signal(list, list)
+    #: node_ids, edge_ids, frame_ids: Delete on the selection
+    deleteRequested = Signal(list, list, list)
+    #: edge_id, dst_id, dst_port: an edge picked up from its input was dropped on another input
+    edgeReconnectRequested = Signal(str, str, str)
+    #: edge_id: an edge picked up from its input was dropped on empty canvas
+    edgeDisconnectRequested = Signal(str)
+    #: frame_id, dx, dy: a frame was dragged by its title bar (its member nodes move along)
+    frameMoved = Signal(str, float, float)
+    #: frame_id, (x, y, w, h): a frame was resized by a border or corner
+    frameResized = Signal(str, object)
+    #: frame_id, {"label": str} or {"no_grad": bool}: a rename or toggle from the frame's menu
+    frameEditRequested = Signal(str, dict)
     #: kind key, scene position for the new node's top-left (header centred on the drop point)
     nodeDropped = Signal(str, QPointF)
     copyRequested = Signal()
@@ -73,10 +87,10 @@ class GraphCanvas(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space = False
         self._press_pos: dict[str, QPointF] = {}
-        self._drag_port: PortItem | None = None
-        self._rubber: RubberEdge | None = None
-        self._target: PortItem | None = None
+        self._wire = EdgeDrag(self)
         self._scene.selectionChanged.connect(self._on_selection)
+        self._scene.frameMoved.connect(self.frameMoved)
+        self._scene.frameResized.connect(self.frameResized)
         self._quiet = False
         self._over_port = False
         if QPixmapCache.cacheLimit() < 64 * 1024:  # item caches of a big graph (KB)
@@ -138,11 +152,26 @@ class GraphCanvas(QGraphicsView):
     def selected_edge_ids(self) -> list[str]:
         return self._scene.selected_edge_ids()
 
+    def selected_frame_ids(self) -> list[str]:
+        return self._scene.selected_frame_ids()
+
+    def frame_item(self, frame_id: str) -> FrameItem | None:
+        return self._scene.frames.get(frame_id)
+
+    def select_frame(self, frame_id: str) -> None:
+        """Select exactly this frame."""
+        self._scene.clearSelection()
+        item = self._scene.frames.get(frame_id)
+        if item is not None:
+            item.setSelected(True)
+
     def request_delete(self) -> None:
-        """Emit deleteRequested for the selection (what Delete does; for an app's Delete action)."""
+        """Emit deleteRequested for the selection: what Delete does, and what an app's Delete
+        action should call."""
         nodes, edges = self._scene.selected_node_ids(), self._scene.selected_edge_ids()
-        if nodes or edges:
-            self.deleteRequested.emit(nodes, edges)
+        frames = self._scene.selected_frame_ids()
+        if nodes or edges or frames:
+            self.deleteRequested.emit(nodes, edges, frames)
 
     def select_nodes(self, ids) -> None:
         """Select exactly these nodes (one selectionChanged)."""
@@ -220,7 +249,7 @@ class GraphCanvas(QGraphicsView):
         return None
 
     def viewportEvent(self, e: QEvent) -> bool:
-        if e.type() == QEvent.ToolTip and self._rubber is None:
+        if e.type() == QEvent.ToolTip and not self._wire.active:
             port = self._port_at(e.pos())
             if port is not None:
                 QToolTip.showText(e.globalPos(), port.tooltip(), self.viewport())
@@ -237,13 +266,12 @@ class GraphCanvas(QGraphicsView):
         if e.button() == Qt.LeftButton:
             port = self._port_at(pos.toPoint())
             if port is not None:
-                self._drag_port = port
-                self._rubber = RubberEdge(port)
-                self._scene.addItem(self._rubber)
+                self._wire.start(port)
                 e.accept()
                 return
         super().mousePressEvent(e)
-        if e.button() == Qt.LeftButton:
+        if e.button() == Qt.LeftButton and not isinstance(self._scene.mouseGrabberItem(),
+                                                          FrameItem):  # frames report their own
             self._press_pos = {i.node_id: i.pos() for i in self._scene.selectedItems()
                                if isinstance(i, NodeItem)}
 
@@ -256,9 +284,9 @@ class GraphCanvas(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(d.y()))
             e.accept()
             return
-        if self._rubber is not None:
-            self._rubber.follow(self.mapToScene(pos.toPoint()))
-            self._hover_target(self._port_at(pos.toPoint()), e.globalPosition().toPoint())
+        if self._wire.active:
+            self._wire.move(self.mapToScene(pos.toPoint()), self._port_at(pos.toPoint()),
+                            e.globalPosition().toPoint())
             e.accept()
             return
         if not e.buttons():
@@ -271,53 +299,14 @@ class GraphCanvas(QGraphicsView):
                     self.viewport().unsetCursor()
         super().mouseMoveEvent(e)
 
-    def _connection(self, target: PortItem) -> tuple[tuple[str, str, str, str] | None, str | None]:
-        """The (src, src_port, dst, dst_port) a drop on ``target`` asks for, and why not if refused."""
-        a = self._drag_port
-        if a is None or target is a:
-            return None, None
-        if a.is_output == target.is_output:
-            return None, "connect an output (right) to an input (left)"
-        src, dst = (a, target) if a.is_output else (target, a)
-        req = (src.node_id, src.name, dst.node_id, dst.name)
-        return req, self.graph.can_connect(*req)
-
-    def _hover_target(self, port: PortItem | None, global_pos: QPoint) -> None:
-        if port is self._drag_port:
-            port = None
-        if port is self._target:
-            return  # nothing changed: no repeated tooltips or status messages
-        if self._target is not None:
-            self._target.set_hover(None)
-        self._target = port
-        if port is None:
-            self._rubber.set_state(None)
-            QToolTip.hideText()
-            return
-        req, reason = self._connection(port)
-        state = "ok" if (req and reason is None) else "bad"
-        port.set_hover(state)
-        self._rubber.set_state(state)
-        if state == "bad":
-            QToolTip.showText(global_pos, reason or "cannot connect here", self.viewport())
-            self.statusMessage.emit(reason or "cannot connect here")
-        else:
-            QToolTip.showText(global_pos, f"connect {req[1]} → {req[3]}", self.viewport())
-
     def mouseReleaseEvent(self, e: QMouseEvent) -> None:
         if self._pan_from is not None and e.button() in (Qt.MiddleButton, Qt.LeftButton):
             self._pan_from = None
             self.viewport().setCursor(Qt.OpenHandCursor if self._space else Qt.ArrowCursor)
             e.accept()
             return
-        if self._rubber is not None and e.button() == Qt.LeftButton:
-            target = self._port_at(e.position().toPoint())
-            req, reason = self._connection(target) if target is not None else (None, None)
-            self._end_connect()
-            if req and reason is None:
-                self.connectRequested.emit(*req)
-            elif reason:
-                self.statusMessage.emit(reason)
+        if self._wire.active and e.button() == Qt.LeftButton:
+            self._wire.release(self._port_at(e.position().toPoint()))
             e.accept()
             return
         super().mouseReleaseEvent(e)
@@ -331,19 +320,17 @@ class GraphCanvas(QGraphicsView):
             if moved:
                 self.nodesMoved.emit(moved)
 
-    def _end_connect(self) -> None:
-        if self._target is not None:
-            self._target.set_hover(None)
-        if self._rubber is not None:
-            self._scene.removeItem(self._rubber)
-        self._rubber = self._drag_port = self._target = None
-        QToolTip.hideText()
-
     def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
         if e.button() == Qt.LeftButton:
             item = self.itemAt(e.position().toPoint())
-            while item is not None and not isinstance(item, (NodeItem, EdgeItem)):
+            while item is not None and not isinstance(item, (NodeItem, EdgeItem, FrameItem)):
                 item = item.parentItem()
+            if isinstance(item, FrameItem):
+                if item.zone_at(item.mapFromScene(self.mapToScene(e.position().toPoint()))) \
+                        == "move":
+                    rename_frame(self, item.frame_id)
+                e.accept()
+                return
             if item is None:
                 self.quickAddRequested.emit(self._new_node_pos(self.mapToScene(
                     e.position().toPoint())))
@@ -384,8 +371,11 @@ class GraphCanvas(QGraphicsView):
         elif key == Qt.Key_F and not ctrl:
             self.fit_to_view()
         elif key == Qt.Key_Escape:
-            if self._rubber is not None:
-                self._end_connect()
+            grabber = self._scene.mouseGrabberItem()
+            if self._wire.active:
+                self._wire.cancel()
+            elif isinstance(grabber, FrameItem):
+                grabber.cancel_gesture()
             else:
                 self._scene.clearSelection()
         elif key == Qt.Key_Space and not e.isAutoRepeat():
@@ -415,6 +405,28 @@ class GraphCanvas(QGraphicsView):
     @staticmethod
     def _new_node_pos(p: QPointF) -> QPointF:
         return QPointF(p.x() - MIN_W / 2, p.y() - HEADER_H / 2)
+
+    def contextMenuEvent(self, e) -> None:
+        frame = self._frame_at(e.pos())
+        if frame is None:
+            super().contextMenuEvent(e)
+            return
+        if not frame.isSelected():
+            self.select_frame(frame.frame_id)
+        frame_menu(self, frame.frame_id).exec(e.globalPos())
+        e.accept()
+
+    def _frame_at(self, pos: QPoint) -> FrameItem | None:
+        """The frame under a viewport position (title, border, or inside away from nodes)."""
+        for item in self.items(pos):
+            if isinstance(item, FrameItem):
+                return item
+            if isinstance(item, (NodeItem, EdgeItem)):
+                return None
+        sp = self.mapToScene(pos)
+        inside = [f for f in self._scene.frames.values() if f.scene_rect().contains(sp)]
+        return min(inside, key=lambda f: f.scene_rect().width() * f.scene_rect().height(),
+                   default=None)  # the innermost
 
     # ---- drops from the palette ---------------------------------------------------------
     def dragEnterEvent(self, e) -> None:

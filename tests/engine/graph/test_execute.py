@@ -543,3 +543,16 @@ def test_in_place_writers_run_as_nodes_and_are_not_sources():
     r = Executor(g).run()
     assert r.nodes[f.id].error is None
     assert r.nodes[f.id].tensor.tolist() == [[3.0, 3.0], [3.0, 3.0]]
+
+
+def test_variadic_input_keeps_order_after_an_edge_is_removed(g, b, ex):
+    """A new edge into cat's tensors goes after the ones left, even when one was removed
+    before it (positions must not repeat, or the order of the inputs is ambiguous)."""
+    xs = [b.data([float(i)]) for i in range(3)]
+    c = b.node("op:cat", xs[:2])
+    first = next(e for e in g.edges.values() if e.src == xs[0].id)
+    g.remove_edge(first.id)
+    g.connect(xs[2].id, "out", c.id, "tensors")
+    g.connect(xs[0].id, "out", c.id, "tensors")
+    assert len({e.index for e in g.edges.values() if e.dst == c.id}) == 3
+    np.testing.assert_array_equal(arr(ex.run().nodes[c.id].tensor), [1.0, 2.0, 0.0])
