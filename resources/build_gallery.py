@@ -67,8 +67,8 @@ class B:
         for label, members, no_grad in getattr(self, "_frames", []):
             xs = [g.nodes[m].pos[0] for m in members]
             ys = [g.nodes[m].pos[1] for m in members]
-            g.add_frame(label, (min(xs) - 25, min(ys) - 35, max(xs) - min(xs) + 190,
-                                max(ys) - min(ys) + 110), no_grad, members,
+            g.add_frame(label, (min(xs) - 20, min(ys) - 30, max(xs) - min(xs) + 230,
+                                max(ys) - min(ys) + 115), no_grad, members,
                         id=self._id("frame:" + label))
 
     def save(self, num: int) -> Path:
