@@ -87,7 +87,8 @@ def _check_device(device: str) -> None:
 
 
 def _run(graph, device: str, backward: bool):
-    """One run, the engine's generator seeded first so random sources draw what export draws."""
+    """One run on a fresh executor: random nodes draw their own numbers (special.node_rng), the
+    ones export writes out and the app shows after opening the file."""
     from engine.graph.export import run_graph
 
     return run_graph(graph, device=device, backward=backward)
@@ -155,7 +156,7 @@ def format_table(report: dict) -> str:
 
 def cmd_export(args) -> int:
     """``gradlab export``: the PyTorch script on stdout or in ``-o OUT``."""
-    from engine.graph.export import ExportError, to_torch_script
+    from engine.graph.export import ExportError, to_torch_script, write_text_atomic
 
     graph = _load(args.file)
     try:
@@ -164,8 +165,7 @@ def cmd_export(args) -> int:
         raise UserError(f"{args.file}: {e}") from None
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8") as f:
-                f.write(script)
+            write_text_atomic(args.output, script)  # no half-written script if it fails
         except OSError as e:
             raise UserError(f"cannot write {args.output}: {e.strerror or e}") from None
     else:

@@ -19,6 +19,7 @@ from .document import pending_recoveries
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+    from .worker import Outcome
 
 FILTER = "Gradlab graphs (*.gradlab);;All files (*)"
 
@@ -169,23 +170,36 @@ class FileController(QObject):
         return True
 
     def export_torch(self) -> bool:
-        """Write the PyTorch program of the graph (it is run once on the engine to write it)."""
-        from engine.graph.export import ExportError, to_torch_script
-
+        """Write the PyTorch program of the graph. Writing it runs the graph once on the engine,
+        so it happens on the worker (the window stays live, the status bar shows progress and
+        Cancel stops it); ``export_finished`` reports the outcome. True if it started or waits
+        for the run in flight."""
+        if self.w.runs.exporting:
+            self.w.status("An export is already in progress")
+            return False
         path, _ = QFileDialog.getSaveFileName(self.w, "Export PyTorch script",
                                               self._suggested_name(".py"),
                                               "Python script (*.py)")
         if not path:
             return False
         src = self.doc.path.name if self.doc.path else (self.doc.graph.meta.get("title") or "")
-        try:
-            text = to_torch_script(self.doc.graph, source_name=src)
-            Path(path).write_text(text, encoding="utf-8")
-        except (ExportError, OSError) as e:
-            self.w.show_error("Cannot export the script", str(e))
+        if not self.w.runs.export(path, src):
+            self.w.status("An export is already in progress")
             return False
-        self.w.status(f"Exported {path}")
+        self.w.status(f"Exporting {Path(path).name}…")
         return True
+
+    def export_finished(self, out: "Outcome") -> None:
+        """An export job ended: say where the script went, or what went wrong."""
+        name = Path(out.job.path or "").name
+        if out.cancelled:
+            self.w.status(f"Export of {name} cancelled; nothing was written")
+        elif out.error:
+            self.w.show_error("Cannot export the script",
+                              f"{name} was not written.\n\n{out.error}")
+        else:
+            self.w.status(f"Exported {out.written}")
+            self.w.log.add("info", None, f"exported the PyTorch script {out.written}")
 
     # ---- recovery -------------------------------------------------------------------------
     def offer_recovery(self) -> bool:

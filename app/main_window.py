@@ -361,7 +361,8 @@ class MainWindow(QMainWindow):
             "running": busy,
             "has_nodes": bool(graph.nodes),
             "has_selection": on_canvas and bool(self.canvas.selected_node_ids()
-                                                or self.canvas.selected_edge_ids()),
+                                                or self.canvas.selected_edge_ids()
+                                                or self.canvas.selected_frame_ids()),
             "has_node_selection": on_canvas and bool(self.canvas.selected_node_ids()),
             "can_paste": self.edit.clipboard is not None,
             "can_train": not busy and self.runs.has_optimizer,
@@ -372,6 +373,8 @@ class MainWindow(QMainWindow):
     def update_actions(self) -> None:
         if hasattr(self, "actions_by_id"):
             A.update_enabled(self.actions_by_id, self.condition)
+            if self.runs.exporting:  # one export at a time
+                self.actions_by_id["export_torch"].setEnabled(False)
 
     def action(self, action_id: str):
         return self.actions_by_id[action_id]

@@ -1,6 +1,7 @@
 """Running the graph from the window: the toolbar's run actions, device selector, training step
 count, auto-run, pre-run checks after every edit, progress and cancel in the status bar, and
-the GPU memory readout. The work happens on the worker thread (app.worker.Runner)."""
+the GPU memory readout. The work happens on the worker thread (app.worker.Runner), and so does
+the PyTorch export (``export``): one job at a time, a job asked for meanwhile waits its turn."""
 from __future__ import annotations
 
 import time
@@ -52,6 +53,7 @@ class RunController(QObject):
         self._pending_checks = False
         self._shut = False
         self._pending_run: Job | None = None
+        self._pending_export: Job | None = None
         self._progress_total = 0
         self._change_timer = QTimer(self)
         self._change_timer.setSingleShot(True)
@@ -187,6 +189,26 @@ class RunController(QObject):
             self.w.show_outcome(None)
             self.run_forward()
 
+    def export(self, path: str, source: str = "") -> bool:
+        """Write the PyTorch script of the graph to ``path`` on the worker (the window stays
+        live; FileController.export_finished says how it went). While a run is in flight it
+        waits for it; False if an export is already in flight or waiting."""
+        if self.exporting:
+            return False
+        job = Job("export", path=str(path), source=source, generation=self.generation)
+        if self.runner.busy:
+            self._pending_export = job
+            self.state_label.setText("Export waits for the run to finish…")
+            self.w.update_actions()
+            return True
+        return self.runner.start(job)
+
+    @property
+    def exporting(self) -> bool:
+        """An export is in flight or waiting to start."""
+        job = self.runner.job
+        return self._pending_export is not None or (job is not None and job.kind == "export")
+
     @property
     def busy(self) -> bool:
         return self.runner.busy
@@ -207,6 +229,7 @@ class RunController(QObject):
 
         deadline = QDeadlineTimer(timeout_ms)
         while not deadline.hasExpired() and (self.runner.busy or self._pending_run is not None
+                                             or self._pending_export is not None
                                              or self._change_timer.isActive()):
             QCoreApplication.processEvents()
             time.sleep(0.002)
@@ -227,6 +250,9 @@ class RunController(QObject):
         self.generation += 1
         self.last = None
         self._pending_run = None
+        if self._pending_export is not None:  # it was asked for the graph now closed
+            self._pending_export = None
+            self.w.status("Export cancelled: another graph was opened")
         self.w.loss_plot.clear()
         self.has_optimizer = any(n.kind == "special:optim_step"
                                  for n in self.doc.graph.nodes.values())
@@ -247,9 +273,11 @@ class RunController(QObject):
     # ---- from the worker --------------------------------------------------------------------
     def _on_started(self, job: Job) -> None:
         what = {"train": f"Training {job.steps} step{'s' if job.steps != 1 else ''}",
-                "zero_grad": "Zeroing gradients"}.get(
+                "zero_grad": "Zeroing gradients",
+                "export": "Exporting the PyTorch script (running the graph)"}.get(
             job.kind, "Running forward and backward" if job.backward else "Running forward")
-        self.state_label.setText(f"{what} on {job.device}…")
+        self.state_label.setText(f"{what} on {job.device}…" if job.kind != "export"
+                                 else f"{what}…")
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.w.update_actions()
@@ -276,7 +304,12 @@ class RunController(QObject):
     def _on_finished(self, out: Outcome) -> None:
         self.progress_bar.hide()
         current = out.job.generation == self.generation
-        if current:
+        if out.job.kind == "export":
+            text = "Export cancelled" if out.cancelled else (
+                "Export failed" if out.error else "Exported")
+            self.state_label.setText(f"{text} ({out.seconds * 1000:.0f} ms)")
+            self.w.files.export_finished(out)
+        elif current:
             if out.result is not None:
                 self.last = out.result
             self.w.show_outcome(out)
@@ -286,11 +319,14 @@ class RunController(QObject):
             self.state_label.setText(f"{text} ({out.seconds * 1000:.0f} ms on {out.job.device})")
         else:
             self.state_label.setText("Ready")
+        if self._pending_export is not None:  # first; a run asked for meanwhile waits for it
+            job, self._pending_export = self._pending_export, None
+            self.runner.start(job)
         if self._pending_checks:
             self._after_change()
         pending, self._pending_run = self._pending_run, None
         if pending is not None:
-            self.start(pending)
+            self.start(pending)  # waits again while the export runs
         self.w.update_actions()
 
     def shutdown(self) -> None:

@@ -1,4 +1,5 @@
-"""Runs, zero-grad and training off the GUI thread, with progress and cancel.
+"""Runs, zero-grad, training and the PyTorch export off the GUI thread, with progress and
+cancel.
 
 The executor never reads the document's graph: it follows a private *mirror* that the GUI
 thread brings up to date (``GraphMirror.sync``) only while no job is in flight. Edits made
@@ -6,9 +7,15 @@ during a run change the document at once (the canvas shows them) and are recorde
 the mirror, and so the executor, before the next job. So the worker thread and the GUI thread
 never touch the same graph, and the executor is only used by one thread at a time.
 
+The executor keeps random values following the graph (``redraw_on_edit=False``): a random
+source shows the numbers ``gradlab run`` prints for the same file, and an undone edit shows
+its old numbers again. An export runs the mirror on a fresh executor (as ``gradlab export``
+does) and writes the script atomically: a failed export leaves no half-written file.
+
     runner = Runner(document.graph)
     runner.finished.connect(on_outcome)       # Outcome, in the GUI thread
     runner.start(Job("run", backward=True, device="cpu"))
+    runner.start(Job("export", path="/x/graph.py", source="graph.gradlab"))  # Outcome.written
     runner.cancel()                           # stops between nodes / steps
     runner.checks()                           # executor.check() on the synced mirror (idle only)
 """
@@ -24,6 +31,8 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine.graph.execute import Executor
+from engine.graph.export import (ExportCancelled, ExportError, export_with_report,
+                                 write_text_atomic)
 from engine.graph.model import Event, Frame, Graph, GraphError, Node
 from engine.graph.result import RunResult
 from engine.graph.train import TrainError, train
@@ -160,7 +169,9 @@ class GraphMirror:
 
 @dataclass
 class Job:
-    """What to do: 'run' (forward, optionally backward and step), 'zero_grad' or 'train'."""
+    """What to do: 'run' (forward, optionally backward and step), 'zero_grad', 'train' or
+    'export' (the PyTorch script of the graph written to ``path``; ``source`` names the graph
+    in its docstring)."""
 
     kind: str = "run"
     backward: bool = False
@@ -169,6 +180,8 @@ class Job:
     steps: int = 1
     nodes: list[str] | None = None
     generation: int = 0  # the document it was started for (stale outcomes are dropped)
+    path: str | None = None  # export: where the script goes
+    source: str = ""  # export: the graph's file name or title
 
 
 @dataclass
@@ -182,6 +195,7 @@ class Outcome:
     error: str | None = None
     error_node: str | None = None
     seconds: float = 0.0
+    written: str | None = None  # export: the file written
 
 
 class _Worker(QObject):
@@ -223,6 +237,11 @@ class _Worker(QObject):
 
         cancel = self.cancel_flag.is_set
         ex = self.executor
+        if job.kind == "export":
+            self._export(job, out, progress, cancel)
+            out.seconds = time.perf_counter() - t0
+            self.done.emit(out)
+            return
         try:
             if job.kind == "zero_grad":
                 ex.zero_grad()
@@ -247,6 +266,27 @@ class _Worker(QObject):
         out.seconds = time.perf_counter() - t0
         self.done.emit(out)
 
+    def _export(self, job: Job, out: Outcome, progress, cancel) -> None:
+        """Write the script of the (synced) mirror: a fresh run, as ``gradlab export``."""
+        try:
+            text, _report = export_with_report(self.executor.graph, job.source,
+                                               progress=progress, cancel=cancel)
+            if cancel():
+                raise ExportCancelled("export cancelled")
+        except ExportCancelled:
+            out.cancelled = True
+            return
+        except ExportError as e:
+            out.error = str(e)
+            return
+        except Exception as e:  # noqa: BLE001 - an engine bug: shown, never a crash
+            out.error = f"{type(e).__name__}: {e}"
+            return
+        try:
+            out.written = write_text_atomic(job.path, text)
+        except OSError as e:
+            out.error = f"cannot write {job.path}: {e.strerror or e}"
+
 
 class Runner(QObject):
     """Owns the worker thread, the executor and the mirror; one job at a time."""
@@ -263,7 +303,7 @@ class Runner(QObject):
         if sys.getswitchinterval() > GIL_SWITCH_S:
             sys.setswitchinterval(GIL_SWITCH_S)
         self.mirror = GraphMirror(graph)
-        self.executor = Executor(self.mirror.graph)
+        self.executor = Executor(self.mirror.graph, redraw_on_edit=False)
         self._thread = QThread()
         self._thread.setObjectName("gradlab-worker")
         self._worker = _Worker(self.executor)
@@ -293,6 +333,8 @@ class Runner(QObject):
         if self._job is not None:
             return False
         self.mirror.sync()
+        if job.kind == "export":  # the title and note go into the script (meta is not mirrored)
+            self.mirror.graph.meta = copy.deepcopy(self.mirror.source.meta)
         self._worker.cancel_flag.clear()
         if not self._gc_held:
             _GcInGuiThread.job_started()

@@ -366,8 +366,10 @@ class GradFnView(QWidget):
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
-        if event.type() == event.Type.PaletteChange and self._last is not None:
-            self.show_chain(*self._last)  # redraw in the new theme's colours
+        if event.type() == event.Type.PaletteChange and hasattr(self, "view"):
+            self.view.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
+            if self._last is not None:
+                self.show_chain(*self._last)  # redraw in the new theme's colours
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -1,4 +1,6 @@
 """The training curve: loss per step (pyqtgraph), with the latest loss and step count above.
+It takes its background, axes and text from the widget's palette, again when the palette
+changes (the app switched between the dark and light theme).
 
 Points may arrive many times a second from a training run; the curve is redrawn at most
 ``REDRAW_MS`` apart so drawing never competes with the run (or the rest of the window)."""
@@ -8,12 +10,27 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 
 REDRAW_MS = 250
+CURVE = {"dark": "#ffb454", "light": "#d9730d"}  # orange that reads on either background
+
+
+def style_plot(pw: pg.PlotWidget, pal: QPalette) -> None:
+    """Background, axis lines, tick labels and axis titles of ``pw`` in ``pal``'s colours."""
+    pw.setBackground(pal.color(QPalette.ColorRole.Base))
+    text, line = pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Mid)
+    for name in ("left", "bottom"):
+        axis = pw.getPlotItem().getAxis(name)
+        axis.setPen(line)
+        axis.setTextPen(text)  # also the axis title's colour
+
+
+def is_dark(pal: QPalette) -> bool:
+    return pal.color(QPalette.ColorRole.Base).lightness() < 128
 
 
 class LossPlot(QWidget):
@@ -25,12 +42,12 @@ class LossPlot(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         self.caption = QLabel()
         lay.addWidget(self.caption)
-        pal = self.palette()
-        self.plot = pg.PlotWidget(self, background=pal.color(QPalette.ColorRole.Base))
+        self.plot = pg.PlotWidget(self)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss")
-        self.curve = self.plot.plot(pen=pg.mkPen("#ffb454", width=2))
+        self.curve = self.plot.plot()
+        self.apply_palette()
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)
         lay.addWidget(self.plot, 1)
@@ -41,6 +58,17 @@ class LossPlot(QWidget):
         self.steps: list[int] = []
         self.losses: list[float] = []
         self.clear()
+
+    def apply_palette(self) -> None:
+        """Take the colours of the current palette (called again when it changes)."""
+        pal = self.palette()
+        style_plot(self.plot, pal)
+        self.curve.setPen(pg.mkPen(CURVE["dark" if is_dark(pal) else "light"], width=2))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "curve"):
+            self.apply_palette()
+        super().changeEvent(event)
 
     def clear(self) -> None:
         self._redraw.stop()

@@ -123,9 +123,13 @@ def _plot(parent: QWidget) -> pg.PlotWidget:
 
 def _style_plot(pw: pg.PlotWidget, pal: QPalette) -> None:
     pw.setBackground(pal.color(QPalette.ColorRole.Base))
-    for ax in ("left", "bottom"):
-        a = pw.getPlotItem().getAxis(ax)
-        a.setTextPen(pal.color(QPalette.ColorRole.Text))
+    _style_axes(pw.getPlotItem(), pal)
+
+
+def _style_axes(item: pg.PlotItem, pal: QPalette, names=("left", "bottom")) -> None:
+    for ax in names:
+        a = item.getAxis(ax)
+        a.setTextPen(pal.color(QPalette.ColorRole.Text))  # tick labels and the axis title
         a.setPen(pal.color(QPalette.ColorRole.Mid))
 
 
@@ -170,6 +174,7 @@ class ArrayPane(QWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), width=14, colorMap="viridis",
                                         interactive=False, colorMapMenu=False)
         self.colorbar.setImageItem(self.image, insert_in=self.heat.getPlotItem())
+        _style_axes(self.colorbar, self.palette(), ("left", "right", "top", "bottom"))
         self.heat_note = QLabel()
         self.hist = _plot(self)
         self.bars = pg.BarGraphItem(x0=[0], x1=[1], height=[0], brush=pg.mkBrush(77, 163, 255, 200),
@@ -205,9 +210,11 @@ class ArrayPane(QWidget):
         return box
 
     def changeEvent(self, event) -> None:
-        if event.type() == event.Type.PaletteChange:  # the app switched theme
+        if event.type() == event.Type.PaletteChange and hasattr(self, "hist"):  # new theme
+            pal = self.palette()
             for pw in (self.heat, self.hist):
-                _style_plot(pw, self.palette())
+                _style_plot(pw, pal)
+            _style_axes(self.colorbar, pal, ("left", "right", "top", "bottom"))
         super().changeEvent(event)
 
     # ---- content ------------------------------------------------------------------------

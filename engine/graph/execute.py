@@ -2,7 +2,7 @@
 
 Public API (the GUI, ``gradlab run`` and :mod:`engine.graph.train` use exactly this)::
 
-    ex = Executor(graph)          # follows graph events; ex.close() stops following
+    ex = Executor(graph, redraw_on_edit=True)   # follows graph events; ex.close() stops
     res = ex.run(backward=False, device="cpu", nodes=None, progress=None, cancel=None,
                  step=False, backward_from=None)            # -> RunResult
     ex.check() -> {node_id: message}   # shape/dtype/device/unconnected problems, nothing runs
@@ -11,7 +11,9 @@ Public API (the GUI, ``gradlab run`` and :mod:`engine.graph.train` use exactly t
     ex.parameters(loss_node=None)      # the leaves a node's tensor depends on (all: None)
     ex.params_changed(tensors)         # after changing tensors in place (an optimizer step)
     ex.invalidate(node_ids=None)       # force a recompute (None: every node)
-    ex.reset()                         # forget all values; parameters are drawn again
+    ex.reset()                         # forget all values; random ones are drawn anew
+    ex.draw                            # 0 until reset(): which numbers random nodes draw
+    ex.node_rng(node_id)               # the generator a random node draws from
     ex.value(node_id, port="out")      # a node's current output value
     ex.last_result                     # the RunResult of the latest run (or None)
     ex.device                          # the device of the latest run ('cpu', 'cuda:0')
@@ -27,6 +29,15 @@ Public API (the GUI, ``gradlab run`` and :mod:`engine.graph.train` use exactly t
   whose saved tensors a backward freed, and nodes downstream of tensors an optimizer changed
   are recomputed (``RunResult.recomputed``). Sources and parameters keep their values until
   edited; leaves' ``.grad`` accumulate across runs as in PyTorch until ``zero_grad()``.
+- Random numbers: a random source, parameter or layer without a ``seed`` attribute draws from
+  its own generator (``ex.node_rng``: ``special.node_rng`` of its node id, ``draw`` and, with
+  ``redraw_on_edit``, how many times its attributes were edited), never from the global
+  sequence: its numbers do not depend on which nodes ran before it, so ``gradlab run``, export
+  and the app agree. ``redraw_on_edit=True`` (the default) draws new numbers after every edit
+  of the node, as re-running ``torch.randn`` would; ``False`` (the app) makes them follow the
+  graph: the same attributes give the same numbers, so an undone edit shows the old numbers
+  again and they are those ``gradlab run`` prints for the saved file. ``draw`` is 0 for a new
+  executor and after the graph is replaced (a file opened); ``reset()`` moves to the next.
 - An error stays on its node (PyTorch's message plus the input shapes); nodes fed by it are
   skipped (``skipped = "input 'x' failed"``); the others still run. Nothing raises, except a
   bug in the executor itself.
@@ -75,7 +86,7 @@ from .result import RunResult
 from .runplan import (_NOT_DONE, _NULL, _PHASES, _SOURCE, _SPECIAL, _caller, _created, _Done,
                       _fmt_shape, _gather, _infer, _input_specs, _LeafHook, _new_done, _perf,
                       _Plan, _result, _saved_bytes, _Topo, _walk, phase_of)
-from .special import NodeContext, leaves_of
+from .special import NodeContext, drawing_from, leaves_of, node_rng
 
 __all__ = ["Executor", "phase_of"]
 
@@ -83,10 +94,13 @@ __all__ = ["Executor", "phase_of"]
 class Executor:
     """Runs a Graph as the PyTorch program it spells, incrementally, keeping per-node results."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, redraw_on_edit: bool = True) -> None:
         self.graph = graph
+        self.redraw_on_edit = redraw_on_edit
+        self._edits: dict[str, int] = {}  # node -> attribute edits (with redraw_on_edit)
         self.last_result: RunResult | None = None
         self.device = "cpu"
+        self.draw = 0  # which numbers random nodes draw (node_rng); reset() moves on
         self._dev_key = "cpu"
         self._done: dict[str, _Done] = {}
         self._state: dict[str, dict] = {}
@@ -122,6 +136,8 @@ class Executor:
             d, t = ev.data, ev.type
             if t == "reset":
                 self._forget_all()
+                self.draw = 0  # another graph: the numbers gradlab run draws for it
+                self._edits.clear()
                 self._topo = None
                 plans.clear()
             elif t == "node_added":
@@ -136,8 +152,11 @@ class Executor:
                 self._topo = None
             elif t == "node_changed" and d.get("field") != "label":
                 if d.get("field") == "attrs":
-                    self._state.pop(d["node"].id, None)
-                    plans.pop(d["node"].id, None)
+                    nid = d["node"].id
+                    self._state.pop(nid, None)
+                    plans.pop(nid, None)
+                    if self.redraw_on_edit:
+                        self._edits[nid] = self._edits.get(nid, 0) + 1
                 seeds.add(d["node"].id)
             elif t in ("edge_added", "edge_removed"):
                 e = d["edge"]
@@ -188,9 +207,15 @@ class Executor:
             self._stale |= self._topology().downstream(ids)
 
     def reset(self) -> None:
-        """Forget every value and state: sources and parameters are made again on the next run."""
+        """Forget every value and state: sources and parameters are made again on the next run,
+        random ones with new numbers (the next ``draw``)."""
         self._drain()
         self._forget_all()
+        self.draw += 1
+
+    def node_rng(self, node_id: str):
+        """The generator node ``node_id`` draws its random numbers from (this ``draw``)."""
+        return node_rng(node_id, self.draw, self._edits.get(node_id, 0))
 
     def _forget_all(self) -> None:
         for nid in list(self._done):
@@ -714,7 +739,8 @@ class Executor:
         target = dev if adev in (None, "", "cpu") else canonical(adev)
         t = st.get("tensor")
         if t is None:
-            t = create(kind.op, {**attrs, "device": str(target)})
+            with drawing_from(self.node_rng(node.id)):  # the node's own numbers
+                t = create(kind.op, {**attrs, "device": str(target)})
         elif t.device != target:
             t = _wrap(backend.to_device(backend.to_host(t._data), target.type, target.index),
                       target)

@@ -1,7 +1,9 @@
 """A graph as a PyTorch script a student can read, and the run report both print.
 
-``to_torch_script(graph)`` runs the graph once on the engine (seeded with ``SEED``, as
-``gradlab run`` is), then writes the program the graph spells, node by node in run order:
+``to_torch_script(graph)`` runs the graph once on the engine (a fresh executor, as
+``gradlab run`` and the app after opening the file: random nodes draw from their own
+generators, ``special.node_rng``; the global one is seeded with ``SEED``), then writes the
+program the graph spells, node by node in run order:
 sources as ``torch.ones(...)``/``torch.tensor(...)``, random ones (and parameters and layer
 weights) as the values the engine drew with a comment naming the call, ops as operators,
 ``torch.*`` or ``F.*`` calls, ``no_grad`` frames as ``with torch.no_grad():`` blocks, then
@@ -17,14 +19,16 @@ import ast
 import inspect
 import keyword
 import math
+import os
 import re
+import tempfile
+
 import numpy as np
 
 from .kinds import NodeKind, get_kind
 from .model import Graph
 from .result import RunResult
-
-SEED = 67280421310721  # the engine's default seed: a fresh process draws the same numbers
+from .special import SEED  # the engine's default seed; random nodes draw from node_rng
 RUN_FORMAT = {"format": "gradlab-run", "version": 1}
 RANDOM_SOURCES = {"rand", "randn", "randint", "randperm", "empty", "from_file"}
 
@@ -123,7 +127,8 @@ def _clip(v, n: int = 160) -> str:
 
 
 def run_graph(graph: Graph, device: str = "cpu", backward: bool = True, executor=None):
-    """Run as ``gradlab run`` does: the engine's generator seeded with ``SEED`` first."""
+    """Run as ``gradlab run`` does: a fresh executor (random nodes draw their own numbers,
+    ``special.node_rng``), the engine's global generator seeded with ``SEED`` first."""
     import engine
     from .execute import Executor
 
@@ -235,14 +240,47 @@ def _script_helpers() -> str:
 
 
 def to_torch_script(graph: Graph, source_name: str = "", device: str = "cpu",
-                    backward: bool = True) -> str:
-    """The runnable, commented PyTorch program of ``graph`` (runs it on the engine first)."""
-    return export_with_report(graph, source_name, device, backward)[0]
+                    backward: bool = True, progress=None, cancel=None) -> str:
+    """The runnable, commented PyTorch program of ``graph`` (runs it on the engine first;
+    ``progress(done, total)`` and ``cancel()`` as for ``Executor.run``)."""
+    return export_with_report(graph, source_name, device, backward, progress, cancel)[0]
+
+
+class ExportCancelled(Exception):
+    """``cancel()`` stopped an export before its script was written."""
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> str:
+    """Write ``text`` to ``path`` through a temp file in the same folder and a rename, so a
+    failure never leaves a half-written file (an existing one stays as it was); the path."""
+    path = os.path.abspath(os.fspath(path))
+    folder = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
 
 
 def export_with_report(graph: Graph, source_name: str = "", device: str = "cpu",
-                       backward: bool = True) -> tuple[str, dict]:
-    """The script and the ``run_json`` report of the very run it was written from."""
+                       backward: bool = True, progress=None, cancel=None) -> tuple[str, dict]:
+    """The script and the ``run_json`` report of the very run it was written from (raises
+    ExportCancelled if ``cancel()`` stopped the run)."""
     import engine
     from .execute import Executor, phase_of
 
@@ -254,17 +292,24 @@ def export_with_report(graph: Graph, source_name: str = "", device: str = "cpu",
                  phase_of(get_kind(graph.nodes[nid].kind)) == "forward"]
         snaps: dict[str, dict[str, np.ndarray]] = {}
         if drawn:
-            first = ex.run(device=device, nodes=drawn)
+            first = ex.run(device=device, nodes=drawn, cancel=cancel)
+            _check_cancelled(first)
             for nid in drawn:
                 r = first.nodes.get(nid)
                 if r is not None and not r.error and not r.skipped:
                     snaps[nid] = {p: _host(v) for p, v in r.outputs.items()
                                   if hasattr(v, "_data")}
-        res = ex.run(backward=backward, device=device)
+        res = ex.run(backward=backward, device=device, progress=progress, cancel=cancel)
+        _check_cancelled(res)
         script = Writer(graph, res, snaps, ex, source_name, backward).script()
         return script, run_json(graph, res)
     finally:
         ex.close()
+
+
+def _check_cancelled(res: RunResult) -> None:
+    if any(lvl == "warning" and text == "run cancelled" for lvl, _n, text in res.log):
+        raise ExportCancelled("export cancelled")
 
 
 def _draws(kind: NodeKind) -> bool:

@@ -15,6 +15,8 @@ Each kind carries in ``NodeKind.extra``:
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,11 +82,42 @@ def _set_requires_grad(t, flag: bool) -> None:
         t.requires_grad_(flag)
 
 
-def _rng(seed):
-    if seed is None:
-        from .. import random as _random
-        return _random.generator()
-    return np.random.default_rng(int(seed))
+SEED = 67280421310721  # engine.random's default seed; export.SEED is this one
+
+
+def node_rng(node_id: str, draw: int = 0, edits: int = 0) -> np.random.Generator:
+    """The generator a node without a seed of its own draws from, fixed by ``SEED``, the node's
+    id, ``draw`` (Executor.reset moves it on) and ``edits`` (the node's edits, where the
+    executor counts them): a node's numbers do not depend on which nodes ran before it, so
+    ``gradlab run``, export and the app show the same ones (0, 0 for a file just opened)."""
+    digest = hashlib.sha256(str(node_id).encode("utf-8")).digest()
+    return np.random.default_rng([SEED, int(draw), int(edits),
+                                  int.from_bytes(digest[:16], "little")])
+
+
+@contextlib.contextmanager
+def drawing_from(gen: np.random.Generator):
+    """Make engine.random's generator draw ``gen``'s numbers for a while (creation ops read the
+    global generator), then put its own state back: the global sequence is not consumed."""
+    from .. import random as _random
+    glob = _random.generator()
+    saved = glob.bit_generator.state
+    glob.bit_generator.state = gen.bit_generator.state
+    try:
+        yield glob
+    finally:
+        glob.bit_generator.state = saved
+
+
+def _rng(seed, ctx: "NodeContext | None" = None) -> np.random.Generator:
+    """A node's generator: its ``seed`` attribute, else its own (node_rng), else the global."""
+    if seed is not None:
+        return np.random.default_rng(int(seed))
+    if ctx is not None:
+        own = getattr(ctx.executor, "node_rng", None)
+        return own(ctx.node.id) if own is not None else node_rng(ctx.node.id)
+    from .. import random as _random
+    return _random.generator()
 
 
 def leaves_of(tensors) -> list:
@@ -140,8 +173,9 @@ def _kind(key, title, family, inputs, outputs, attrs, doc, run, phase="forward",
 _INITS = ("zeros", "ones", "constant", "randn", "rand", "uniform", "data")
 
 
-def init_array(attrs: dict) -> np.ndarray:
-    """The initial values of a parameter node from its attributes (host array)."""
+def init_array(attrs: dict, rng: np.random.Generator | None = None) -> np.ndarray:
+    """The initial values of a parameter node from its attributes (host array); random inits
+    draw from ``rng`` (None: the ``seed`` attribute, else the global generator)."""
     dt = _np_dtype(attrs.get("dtype") or "float32")
     init = attrs.get("init", "randn")
     if init == "data":
@@ -156,7 +190,7 @@ def init_array(attrs: dict) -> np.ndarray:
         return np.ones(shape, dt)
     if init == "constant":
         return np.full(shape, attrs.get("value", 0.0), dt)
-    g = _rng(attrs.get("seed"))
+    g = rng if rng is not None and attrs.get("seed") is None else _rng(attrs.get("seed"))
     if init == "randn":
         return (g.standard_normal(shape) * attrs.get("std", 1.0) + attrs.get("mean", 0.0)).astype(dt)
     if init == "rand":
@@ -169,7 +203,8 @@ def init_array(attrs: dict) -> np.ndarray:
 def _run_parameter(ctx: NodeContext) -> dict:
     t = ctx.state.get("tensor")
     if t is None:
-        t = _make_leaf(init_array(ctx.node.attrs), ctx.device, ctx.node.requires_grad)
+        t = _make_leaf(init_array(ctx.node.attrs, _rng(None, ctx)), ctx.device,
+                       ctx.node.requires_grad)
     elif t.device != ctx.device:
         t = _moved(t, ctx.device)
     ctx.state["tensor"] = t
@@ -195,7 +230,7 @@ _kind("special:parameter", "parameter", "creation", (), [PortSpec("out")], [
     Attr("high", "float", 1.0, "upper bound for init 'uniform'"),
     Attr("data", "data", None, "literal values for init 'data' (nested lists)", optional=True),
     Attr("dtype", "choice", "float32", "element type", choices=("float32", "float64", "float16")),
-    Attr("seed", "int", None, "a seed for repeatable random values (none: the global generator)",
+    Attr("seed", "int", None, "a seed of its own (none: values drawn from the node's id)",
          optional=True),
 ], "A leaf tensor that requires grad (like nn.Parameter); its values are kept across runs "
    "until it is edited, and an optimizer step changes them in place.",
@@ -216,7 +251,7 @@ def _layer_params(ctx: NodeContext, wshape, fan_in: int):
     made once and kept; moved when the device changes."""
     st = ctx.state
     if "weight" not in st:
-        g = _rng(ctx.attr("seed"))
+        g = _rng(ctx.attr("seed"), ctx)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         st["weight"] = _uniform_param(wshape, bound, ctx, g)
         st["bias"] = _uniform_param((wshape[0],), bound, ctx, g) if ctx.attr("bias") else None

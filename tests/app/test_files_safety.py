@@ -222,6 +222,7 @@ def test_export_png_svg_and_torch_script(qtbot, window, tmp_path, monkeypatch):
         monkeypatch.setattr(QFileDialog, "getSaveFileName",
                             staticmethod(lambda *a, n=name, **k: (str(tmp_path / n), "")))
         window.action(action_id).trigger()
+        assert window.runs.wait()  # the script is written by the worker thread
         assert (tmp_path / name).stat().st_size > 100, name
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
     assert "<svg" in (tmp_path / "g.svg").read_text()
