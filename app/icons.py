@@ -9,7 +9,9 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, 
 SIZE = 32
 COLORS = {"run": "#3ecf6e", "backward": "#ffb454", "run_backward": "#4da3ff",
           "zero_grad": "#9aa0a8", "step": "#c38dff", "train": "#c38dff", "cancel": "#e5484d",
-          "auto_run": "#3ecf6e", "grad": "#ff8c1a"}
+          "auto_run": "#3ecf6e", "grad": "#ff8c1a",
+          # view icons: a mid blue that reads as enabled on the dark and the light theme alike
+          "zoom_in": "#5f95d8", "zoom_out": "#5f95d8", "fit": "#5f95d8"}
 
 
 def _pen(color: str, width: float = 3.0) -> QPen:
