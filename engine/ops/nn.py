@@ -45,29 +45,43 @@ def _as_strided(xp, a, shape, strides):
 
 
 class _SoftmaxBase(OpDef):
+    """softmax / log_softmax along dim: ``fn(xp, a, dim)`` and its ``vjp(xp, g, y, dim)`` from the
+    saved result ``y``."""
+
     family = "nn"
     attrs = (Attr("dim", "dim", doc="dimension the probabilities sum to one along",
                   keyword_only=False),)
     dtype_rule = "first"
-    kernel = ""
 
     def infer(self, specs, attrs):
         s = specs[0]
         d = wrap_dim(attrs["dim"], len(s.shape))
         if not s.dtype.is_floating_point:
-            lastdim = d == len(s.shape) - 1 or not s.shape
-            k = f"{self.kernel}_lastdim_kernel_impl" if lastdim else f"{self.kernel}_kernel_impl"
-            raise _not_implemented(k, s.dtype.np)
+            raise self._not_float(d, len(s.shape), s.dtype.np)
         return [TensorSpec(tuple(s.shape), s.dtype, s.device)]
 
-    def _prepare(self, x, dim):
-        """The array to work on (0-dim as 1-element) and the wrapped axis; checks dtype."""
+    def _not_float(self, d: int, ndim: int, npdt) -> NotImplementedError:
+        """PyTorch's error for an input that is not floating (the kernel named depends on dim)."""
+        lastdim = d == ndim - 1 or ndim == 0
+        return _not_implemented(self.name + ("_lastdim_kernel_impl" if lastdim else "_kernel_impl"),
+                                npdt)
+
+    def forward(self, ctx, x, dim):
         d = wrap_dim(dim, x.ndim)
         if x.dtype.kind != "f":
-            lastdim = d == x.ndim - 1 or x.ndim == 0
-            k = f"{self.kernel}_lastdim_kernel_impl" if lastdim else f"{self.kernel}_kernel_impl"
-            raise _not_implemented(k, x.dtype)
-        return (x.reshape(1) if x.ndim == 0 else x), d
+            raise self._not_float(d, x.ndim, x.dtype)
+        a = x.reshape(1) if x.ndim == 0 else x  # a 0-dim input works as one element
+        y = a.copy() if a.size == 0 else self.fn(ctx.xp, a, d)
+        y = y.reshape(x.shape)
+        ctx.dim = d
+        ctx.save(y)
+        return y
+
+    def backward(self, ctx, g):
+        (y,) = ctx.saved
+        if y.ndim == 0:
+            return g * 0
+        return self.vjp(ctx.xp, g, y, ctx.dim)
 
     def samples(self):
         yield Sample(((3, 4),), {"dim": 1})
@@ -83,53 +97,32 @@ class _SoftmaxBase(OpDef):
 class Softmax(_SoftmaxBase):
     name = "softmax"
     doc = "exp(x) / sum(exp(x)) along dim: probabilities that sum to one."
-    kernel = "softmax"
 
-    def forward(self, ctx, x, dim):
-        a, d = self._prepare(x, dim)
-        xp = ctx.xp
-        if a.size == 0:
-            y = a.copy()
-        else:
-            y = xp.exp(a - a.max(axis=d, keepdims=True))
-            y /= y.sum(axis=d, keepdims=True)
-        y = y.reshape(x.shape)
-        ctx.dim = d
-        ctx.save(y)
+    @staticmethod
+    def fn(xp, a, d):
+        y = xp.exp(a - a.max(axis=d, keepdims=True))
+        y /= y.sum(axis=d, keepdims=True)
         return y
 
-    def backward(self, ctx, g):
-        (y,) = ctx.saved
-        if y.ndim == 0:
-            return g * 0
+    @staticmethod
+    def vjp(xp, g, y, d):
         gy = g * y
-        return gy - y * gy.sum(axis=ctx.dim, keepdims=True)
+        return gy - y * gy.sum(axis=d, keepdims=True)
 
 
 @register
 class LogSoftmax(_SoftmaxBase):
     name = "log_softmax"
     doc = "x - logsumexp(x) along dim: log-probabilities, computed stably."
-    kernel = "log_softmax"
 
-    def forward(self, ctx, x, dim):
-        a, d = self._prepare(x, dim)
-        xp = ctx.xp
-        if a.size == 0:
-            y = a.copy()
-        else:
-            s = a - a.max(axis=d, keepdims=True)
-            y = s - xp.log(xp.exp(s).sum(axis=d, keepdims=True))
-        y = y.reshape(x.shape)
-        ctx.dim = d
-        ctx.save(y)
-        return y
+    @staticmethod
+    def fn(xp, a, d):
+        s = a - a.max(axis=d, keepdims=True)
+        return s - xp.log(xp.exp(s).sum(axis=d, keepdims=True))
 
-    def backward(self, ctx, g):
-        (y,) = ctx.saved
-        if y.ndim == 0:
-            return g * 0
-        return g - ctx.xp.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
+    @staticmethod
+    def vjp(xp, g, y, d):
+        return g - xp.exp(y) * g.sum(axis=d, keepdims=True)
 
 
 def _softmax_dim(ndim: int) -> int:
@@ -160,17 +153,26 @@ def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype=None)
 # conv2d
 
 
-def _tuple2(v, name: str) -> tuple[int, int]:
-    """An int or a 1- or 2-sequence as a pair, with PyTorch's message otherwise."""
+def _pair(v, name: str, message: str) -> tuple[int, int]:
+    """An int or a 1- or 2-sequence as a pair (conv2d's and max_pool2d's size attributes); else
+    RuntimeError(message) with ``{name}`` and ``{v}`` filled in."""
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return (int(v), int(v))
     v = tuple(int(x) for x in v)
     if len(v) == 1:
         return (v[0], v[0])
-    if len(v) == 2:
-        return v
-    raise RuntimeError(f"expected {name} to be a single integer value or a list of 2 values "
-                       f"to match the convolution dimensions, but got {name}={list(v)}")
+    if len(v) != 2:
+        raise RuntimeError(message.format(name=name, v=list(v)))
+    return v
+
+
+_CONV_PAIR = ("expected {name} to be a single integer value or a list of 2 values to match the "
+              "convolution dimensions, but got {name}={v}")
+
+
+def _tuple2(v, name: str) -> tuple[int, int]:
+    """conv2d's stride/padding/dilation as a pair, with PyTorch's message otherwise."""
+    return _pair(v, name, _CONV_PAIR)
 
 
 def _conv_geometry(xshape, wshape, bshape, stride, padding, dilation, groups):
@@ -379,24 +381,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
 # max_pool2d
 
 
+_POOL_PAIR = {
+    "kernel_size": "max_pool2d: kernel_size must either be a single int, or a tuple of two ints",
+    "stride": "max_pool2d: stride must either be omitted, a single int, or a tuple of two ints",
+    "padding": "max_pool2d: padding must either be a single int, or a tuple of two ints",
+    "dilation": "max_pool2d: dilation must be either a single int, or a tuple of two ints",
+}
+
+
 def _pool_pair(v, what: str, default=None) -> tuple[int, int]:
-    msgs = {"kernel_size": "max_pool2d: kernel_size must either be a single int, or a tuple "
-                           "of two ints",
-            "stride": "max_pool2d: stride must either be omitted, a single int, or a tuple of "
-                      "two ints",
-            "padding": "max_pool2d: padding must either be a single int, or a tuple of two ints",
-            "dilation": "max_pool2d: dilation must be either a single int, or a tuple of two "
-                        "ints"}
+    """A max_pool2d size attribute as a pair; ``default`` when omitted (None, or stride=())."""
     if v is None or (what == "stride" and isinstance(v, (tuple, list)) and len(v) == 0):
         return default
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v), int(v))
-    v = tuple(int(x) for x in v)
-    if len(v) == 1:
-        return (v[0], v[0])
-    if len(v) != 2:
-        raise RuntimeError(msgs[what])
-    return v
+    return _pair(v, what, _POOL_PAIR[what])
 
 
 def _pool_out(size: int, k: int, pad: int, st: int, dl: int, ceil: bool) -> int:

@@ -17,7 +17,7 @@ from .. import _dtype as D
 from ..autograd.graph import _scalar_type_name, apply
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import _quiet
+from .elementwise.base import _quiet
 from .registry import REQUIRED, Attr, OpDef, Sample, register, wrap_dim, wrap_dims
 
 __all__ = [
@@ -66,6 +66,12 @@ def _keep(xp, r, axes, keepdim: bool, ndim: int):
     if axes is None:
         return r.reshape((1,) * ndim)
     return xp.expand_dims(r, axes)
+
+
+def _tie_share(g, mask, axes=None):
+    """Each tied extreme's share of ``g``: the positions ``mask`` marks (over ``axes``, None: all)
+    split the gradient evenly, as PyTorch's max/min/amax/amin and inf-norm VJPs do."""
+    return g / mask.sum(axis=axes, keepdims=True).astype(g.dtype)
 
 
 def _dim_attrs(default=None, doc="dimensions to reduce (None: all)"):
@@ -239,7 +245,7 @@ class _ExtremeAll(OpDef):
         a, out = ctx.saved
         xp = ctx.xp
         mask = xp.isnan(a) if out != out else (a == out)
-        return xp.where(mask, g / mask.sum().astype(g.dtype), 0)
+        return xp.where(mask, _tie_share(g, mask), 0)
 
     def samples(self):
         yield Sample(((3, 4),))
@@ -353,7 +359,7 @@ class _AExtreme(Reduction):
         mask = a == _keep(xp, out, axes, keepdim, a.ndim)
         gk = _keep(xp, g, axes, keepdim, a.ndim)
         with _quiet():
-            return (gk / mask.sum(axis=axes, keepdims=True).astype(g.dtype)) * mask
+            return _tie_share(gk, mask, axes) * mask
 
 
 @register
@@ -551,8 +557,7 @@ class LinalgVectorNorm(Reduction):
                 return a * xp.where(nk == 0, 0, gk / nk)
             if p == _INF or p == -_INF:
                 mask = xp.abs(a) == nk
-                count = mask.sum(axis=ctx.axes, keepdims=True).astype(g.dtype)
-                return xp.sign(a) * ((gk / count) * mask)
+                return xp.sign(a) * (_tie_share(gk, mask, ctx.axes) * mask)
             if p < 1:
                 scaled = xp.sign(a) * xp.where(a == 0, 0, xp.abs(a) ** (p - 1))
                 return scaled * gk * nk ** (1 - p)
