@@ -21,10 +21,10 @@ import keyword
 import math
 import os
 import re
-import tempfile
 
 import numpy as np
 
+from .fileformat import write_atomic
 from .kinds import NodeKind, get_kind
 from .model import Graph
 from .result import RunResult
@@ -251,30 +251,8 @@ class ExportCancelled(Exception):
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> str:
-    """Write ``text`` to ``path`` through a temp file in the same folder and a rename, so a
-    failure never leaves a half-written file (an existing one stays as it was); the path."""
-    path = os.path.abspath(os.fspath(path))
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    """Write ``text`` (UTF-8) to ``path`` atomically (fileformat.write_atomic); the path."""
+    return write_atomic(path, text.encode("utf-8"))
 
 
 def export_with_report(graph: Graph, source_name: str = "", device: str = "cpu",

@@ -695,14 +695,19 @@ def load(path: str | os.PathLike) -> Graph:
 
 def save(graph: Graph, path: str | os.PathLike) -> None:
     """Write atomically: a temp file in the same folder, fsync, then rename over ``path``."""
-    text = dumps(graph).encode("utf-8")
+    write_atomic(path, dumps(graph).encode("utf-8"))
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> str:
+    """Write ``data`` to ``path`` through a temp file in the same folder, fsync and a rename, so
+    a failure never leaves a half-written file (an existing one stays as it was); the path."""
     path = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(text)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         try:
@@ -725,3 +730,4 @@ def save(graph: Graph, path: str | os.PathLike) -> None:
             os.close(dfd)
     except OSError:
         pass
+    return path
