@@ -11,16 +11,32 @@ from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QStyleOptionGra
 
 from engine.graph.model import Edge
 
+from .edge_label import (CLEAR, GAP, LABEL_LOD, PAD_X, PAD_Y, LabelText, LabelTip, label_variants,
+                         curve_points, paint_chip, place_label)
+from .edge_label import RADIUS as LABEL_RADIUS
+from .node_item import NodeItem
 from .port_item import PortItem
 from .style import paints
 
 
+def controls(p1: QPointF, p2: QPointF) -> tuple[QPointF, QPointF, QPointF, QPointF]:
+    """The control points of the horizontal-tangent cubic from an output (p1) to an input (p2)."""
+    dx = max(40.0, abs(p2.x() - p1.x()) * 0.5, min(120.0, abs(p2.y() - p1.y()) * 0.4))
+    return p1, QPointF(p1.x() + dx, p1.y()), QPointF(p2.x() - dx, p2.y()), p2
+
+
 def bezier(p1: QPointF, p2: QPointF) -> QPainterPath:
     """A horizontal-tangent cubic from an output (p1) to an input (p2)."""
-    dx = max(40.0, abs(p2.x() - p1.x()) * 0.5, min(120.0, abs(p2.y() - p1.y()) * 0.4))
+    _, c1, c2, _ = controls(p1, p2)
     path = QPainterPath(p1)
-    path.cubicTo(QPointF(p1.x() + dx, p1.y()), QPointF(p2.x() - dx, p2.y()), p2)
+    path.cubicTo(c1, c2, p2)
     return path
+
+
+def _clearance(node: NodeItem) -> QRectF:
+    """A node's body in scene coordinates, grown by the port dots that stick out of it."""
+    p = node.pos()
+    return QRectF(p.x() - CLEAR, p.y() - CLEAR, node.width + 2 * CLEAR, node.height + 2 * CLEAR)
 
 
 class EdgeItem(QGraphicsItem):
@@ -31,51 +47,164 @@ class EdgeItem(QGraphicsItem):
         self.edge_id = edge.id
         self.edge = edge
         self.src, self.dst = src, dst
-        self.label = ""
+        self.label = ""  # the full 'shape dtype' text ('' for none)
+        self.shown = ""  # what the chip on the curve shows: the label, its shape alone, or ''
         self.check: str | None = None
         self.grad_pen: QPen | None = None
         self.grad_text = ""
         self._path = QPainterPath()
         self._hit: QPainterPath | None = None
+        self._texts: list[LabelText] = []
+        self._shown: LabelText | None = None
         self._label_rect = QRectF()
+        self._chip = QPainterPath()
+        self._text_at = QPointF()
+        self._anchor = QPointF()  # where the full label's tip goes
         self._bounds = QRectF()
+        self._hovered = False
+        self._lone = False  # selected on its own (the scene says so)
+        self._tip: LabelTip | None = None
         # no item cache: a long curve's pixmap would be viewport-sized and re-made on each zoom
         self.setFlags(QGraphicsItem.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
         self.setZValue(-1)
         self.update_path()
 
     def update_path(self) -> None:
         """Follow the ports after a node moved or resized."""
         self.prepareGeometryChange()
-        self._path = bezier(self.src.anchor(), self.dst.anchor())
+        self._ctrl = ctrl = controls(self.src.anchor(), self.dst.anchor())
+        self._path = QPainterPath(ctrl[0])
+        self._path.cubicTo(ctrl[1], ctrl[2], ctrl[3])
         self._hit = None
         self._layout_label()
         overview = getattr(self.scene(), "overview", None)
         if overview is not None:
             overview.invalidate()
 
+    def _obstacles(self) -> list[QRectF]:
+        """The bodies of the edge's two nodes, grown by the port dots that stick out of them."""
+        return [_clearance(self.src.node), _clearance(self.dst.node)]
+
+    def _others_under(self, r: QRectF) -> list[QRectF]:
+        """Other nodes' bodies and other edges' chips that a chip at ``r`` would touch."""
+        scene = self.scene()
+        if scene is None:
+            return []
+        area = r.adjusted(-CLEAR, -CLEAR, CLEAR, CLEAR)
+        nodes, chips = getattr(scene, "node_grid", None), getattr(scene, "chip_grid", None)
+        if nodes is None or chips is None:  # a plain QGraphicsScene: ask it (slow), and siblings
+            near_nodes = [i for i in scene.items(area, Qt.IntersectsItemBoundingRect)
+                          if isinstance(i, NodeItem)]
+            near_chips = [e for n in (self.src.node, self.dst.node) for e in n.edges]
+        else:
+            near_nodes, near_chips = nodes.near(area), chips.near(area)
+        own = (self.src.node, self.dst.node)
+        out = [_clearance(n) for n in near_nodes if n not in own]
+        out += [e._label_rect.adjusted(-2, -2, 2, 2) for e in near_chips
+                if e is not self and e._shown is not None]
+        return [o for o in out if o.intersects(r)]
+
     def _layout_label(self) -> None:
         b = self._path.boundingRect()
-        if self.label:
-            pt = paints()
-            # edges into one variadic input share an end: spread their labels along the curve
-            mid = self._path.pointAtPercent(max(0.2, 0.5 - 0.15 * self.edge.index))
-            tw = pt.edge_fm.horizontalAdvance(self.label) + 10
-            th = pt.edge_fm.height() + 4
-            self._label_rect = QRectF(mid.x() - tw / 2, mid.y() - th - 3, tw, th)
-            b = b.united(self._label_rect)
-        else:
-            self._label_rect = QRectF()
+        self._shown, self.shown = None, ""
+        self._label_rect = QRectF()
+        if self._texts:
+            points = curve_points(self._ctrl)
+            obstacles = self._obstacles()
+            for _ in range(6):  # another node or chip in the way: try again around it
+                i, r, at = place_label(points, self._texts, obstacles)
+                more = self._others_under(r) if i >= 0 else []
+                if not more:
+                    break
+                obstacles += more
+            else:
+                i, r = -1, QRectF()
+            # the tip covers the chip, or sits just above the curve (which stays visible)
+            h = self._texts[0].height
+            self._anchor = r.center() if i >= 0 else QPointF(at.x(), at.y() - h / 2 - GAP)
+            if i >= 0:
+                self._shown = lt = self._texts[i]
+                self.shown = lt.text
+                self._label_rect = r
+                self._chip = QPainterPath()
+                self._chip.addRoundedRect(r, LABEL_RADIUS, LABEL_RADIUS)
+                self._text_at = QPointF(r.left() + PAD_X, r.top() + PAD_Y)
+                b = b.united(r)
+        chips = getattr(self.scene(), "chip_grid", None)
+        if chips is not None:
+            if self._shown is not None:
+                chips.update(self, self._label_rect)
+            else:
+                chips.remove(self)
         self._bounds = b.adjusted(-6, -6, 6, 6)
+        self._sync_tip()
+
+    @property
+    def elided(self) -> bool:
+        """The chip shows less than the full label (or nothing: no room between the nodes)."""
+        return bool(self.label) and self.shown != self.label
+
+    def label_rect(self) -> QRectF:
+        """The chip's rect in scene coordinates (empty when no label is shown)."""
+        return QRectF(self._label_rect)
 
     def set_label(self, text: str) -> None:
-        """The 'shape dtype' text shown over the middle of the curve ('' for none)."""
+        """The 'shape dtype' text shown on the visible middle of the curve ('' for none)."""
         if text != self.label:
             self.prepareGeometryChange()
             self.label = text
+            self._texts = [LabelText(t) for t in label_variants(text)] if text else []
+            self._hit = None
+            if self._tip is not None:
+                self._drop_tip()
             self._layout_label()
             self._retooltip()
             self.update()
+
+    # ---- the full label while hovered or selected on its own ------------------------------
+    def set_lone_selected(self, on: bool) -> None:
+        """Told by the scene: this edge is the only selected item (its full label shows)."""
+        self._lone = on
+        self._sync_tip()
+
+    def hoverEnterEvent(self, event) -> None:
+        self._hovered = True
+        self._sync_tip()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        self._sync_tip()
+        super().hoverLeaveEvent(event)
+
+    def tip(self) -> LabelTip | None:
+        """The full label's tip while it is shown."""
+        return self._tip
+
+    def _sync_tip(self) -> None:
+        want = self.elided and (self._hovered or self._lone) and self.scene() is not None
+        if not want:
+            if self._tip is not None:
+                self._drop_tip()
+            return
+        if self._tip is None:
+            self._tip = LabelTip(self._texts[0])
+            self.scene().addItem(self._tip)
+        self._tip.follow(self._anchor)
+
+    def _drop_tip(self) -> None:
+        tip, self._tip = self._tip, None
+        if tip is not None and tip.scene() is not None:
+            tip.scene().removeItem(tip)
+
+    def detach(self) -> None:
+        """Before the edge leaves its scene: take its tip along."""
+        self._hovered = self._lone = False
+        self._drop_tip()
+        chips = getattr(self.scene(), "chip_grid", None)
+        if chips is not None:
+            chips.remove(self)
 
     def set_check(self, message: str | None) -> None:
         if message != self.check:
@@ -116,12 +245,16 @@ class EdgeItem(QGraphicsItem):
             s = QPainterPathStroker()
             s.setWidth(10)
             self._hit = s.createStroke(self._path)
+            if self._shown is not None:  # hovering or clicking the chip counts too
+                self._hit.addRect(self._label_rect)
+                self._hit.setFillRule(Qt.WindingFill)
         return self._hit
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         pt = paints()
-        if self.isSelected():
+        selected = self.isSelected()
+        if selected:
             pen = pt.edge_selected_pen
         elif self.check:
             pen = pt.edge_warn_pen
@@ -132,17 +265,12 @@ class EdgeItem(QGraphicsItem):
         painter.setBrush(Qt.NoBrush)
         painter.setPen(pen)
         painter.drawPath(self._path)
-        if not self.label:
+        lt = self._shown
+        if lt is None or option.levelOfDetailFromTransform(painter.worldTransform()) < LABEL_LOD:
             return
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        if lod < 0.6:
-            return
-        painter.setPen(pt.no_pen)
-        painter.setBrush(pt.edge_label_brush)
-        painter.drawRoundedRect(self._label_rect, 4, 4)
         painter.setFont(pt.edge_font)
-        painter.setPen(pt.warn_pen if self.check else pt.dim_pen)
-        painter.drawText(self._label_rect, Qt.AlignCenter, self.label)
+        paint_chip(painter, self._chip, lt, self._text_at,
+                   pt.warn_pen if self.check else (pt.text_pen if selected else pt.dim_pen))
 
 
 class RubberEdge(QGraphicsPathItem):

@@ -94,9 +94,16 @@ class NodeItem(QGraphicsItem):
         self._footer = pt.info_fm.elidedText(attrs, Qt.ElideRight, w - 20)
         self._layout_texts()
         self.setToolTip(self._tooltip())
+        self._refile()
         for e in self.edges:
             e.update_path()
         self.update()
+
+    def _refile(self) -> None:
+        """Tell the scene's node grid where the body is now (edge labels keep clear of it)."""
+        grid = getattr(self.scene(), "node_grid", None)
+        if grid is not None:
+            grid.update(self, self.mapRectToScene(self.body_rect()))
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -164,6 +171,7 @@ class NodeItem(QGraphicsItem):
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
         if change == QGraphicsItem.ItemPositionHasChanged:
+            self._refile()
             for e in self.edges:
                 e.update_path()
         return super().itemChange(change, value)

@@ -16,6 +16,7 @@ from engine.graph.result import RunResult
 from . import results as R
 from .edge_item import EdgeItem, EdgeOverview
 from .frame_item import FrameItem
+from .node_grid import NodeGrid
 from .node_item import NodeItem
 from .port_item import PortItem
 from .style import log_position, paints, ramp_color
@@ -52,6 +53,10 @@ class GraphScene(QGraphicsScene):
         self.overview.edges = self.edges
         self.overview.setVisible(False)
         self.addItem(self.overview)
+        # where nodes and edge label chips are, for edge labels to keep clear of them
+        self.node_grid, self.chip_grid = NodeGrid(), NodeGrid()
+        self._lone_edge: EdgeItem | None = None  # selected on its own: its full label shows
+        self.selectionChanged.connect(self._on_selection)
         self.setBackgroundBrush(paints().background)
         self.set_graph(graph if graph is not None else Graph())
 
@@ -78,11 +83,16 @@ class GraphScene(QGraphicsScene):
 
     def rebuild(self) -> None:
         """Drop every item and make them again from the model (after a reset)."""
+        for item in self.edges.values():
+            item.detach()
         for item in list(self.edges.values()) + list(self.nodes.values()) + list(
                 self.frames.values()):
             self.removeItem(item)
+        self.node_grid.clear()
+        self.chip_grid.clear()
         self.nodes.clear()
         self.edges.clear()
+        self._lone_edge = None
         self.frames.clear()
         g = self.graph
         for f in g.frames.values():
@@ -144,6 +154,7 @@ class GraphScene(QGraphicsScene):
             item.setCacheMode(NodeItem.NoCache)
         self.nodes[node.id] = item
         self.addItem(item)
+        self.node_grid.update(item, item.mapRectToScene(item.body_rect()))
         self._decorate_node(item, self.run.nodes.get(node.id) if self.run else None,
                             self._markers)
         item.set_check(self.checks.get(node.id))
@@ -154,6 +165,7 @@ class GraphScene(QGraphicsScene):
             return
         for e in list(item.edges):
             self._remove_edge(e.edge_id)
+        self.node_grid.remove(item)
         self.removeItem(item)
 
     def _add_edge(self, edge: Edge) -> None:
@@ -179,6 +191,9 @@ class GraphScene(QGraphicsScene):
         item = self.edges.pop(edge_id, None)
         if item is None:
             return
+        if item is self._lone_edge:
+            self._lone_edge = None
+        item.detach()
         for port in (item.src, item.dst):
             port.node.edges.discard(item)
             port.set_connected(any(e.src is port or e.dst is port for e in port.node.edges))
@@ -256,6 +271,16 @@ class GraphScene(QGraphicsScene):
             item.setCacheMode(mode)
         self.overview.invalidate()
         self.overview.setVisible(on)
+
+    def _on_selection(self) -> None:
+        sel = self.selectedItems()
+        lone = sel[0] if len(sel) == 1 and isinstance(sel[0], EdgeItem) else None
+        if lone is not self._lone_edge:
+            if self._lone_edge is not None:
+                self._lone_edge.set_lone_selected(False)
+            self._lone_edge = lone
+            if lone is not None:
+                lone.set_lone_selected(True)
 
     # ---- queries ------------------------------------------------------------------------
     def port_item(self, node_id: str, port: str, output: bool) -> PortItem | None:

@@ -128,6 +128,8 @@ class Paints:
         self.edge_selected_pen = QPen(c(theme.selected), 3.0, Qt.SolidLine, Qt.RoundCap)
         self.edge_warn_pen = QPen(c(theme.warn), 2.2, Qt.DashLine, Qt.RoundCap)
         self.edge_label_brush = QBrush(c(theme.edge_label_bg))
+        self.edge_tip_brush = QBrush(c(theme.node_body))  # a hovered edge's full label
+        self.edge_tip_pen = QPen(c(theme.selected), 1.0)
         self.rubber_pen = QPen(c(theme.selected), 2.0, Qt.DashLine, Qt.RoundCap)
         self.rubber_ok_pen = QPen(c(theme.ok), 2.5, Qt.SolidLine, Qt.RoundCap)
         self.rubber_bad_pen = QPen(c(theme.bad), 2.0, Qt.DashLine, Qt.RoundCap)
