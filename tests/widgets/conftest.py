@@ -1,4 +1,6 @@
-"""Shared graphs for the panel tests."""
+"""Shared graphs and a canvas for the widget tests."""
+import pytest
+
 from engine.graph.model import Graph
 
 
@@ -12,3 +14,16 @@ def mul_sum_graph():
     g.connect(x.id, "out", m.id, "input")
     g.connect(m.id, "out", s.id, "input")
     return g, x, m, s
+
+
+@pytest.fixture
+def canvas(qtbot):
+    """An empty GraphCanvas, shown at 900x600 and centred where the tests place nodes."""
+    from widgets.canvas import GraphCanvas
+    c = GraphCanvas(Graph())
+    qtbot.addWidget(c)
+    c.resize(900, 600)
+    c.show()
+    qtbot.waitExposed(c)
+    c.centerOn(250, 80)
+    return c

@@ -47,17 +47,6 @@ class Harness:
             self.g.remove_node(nid)
 
 
-@pytest.fixture
-def canvas(qtbot):
-    c = GraphCanvas(Graph())
-    qtbot.addWidget(c)
-    c.resize(900, 600)
-    c.show()
-    qtbot.waitExposed(c)
-    c.centerOn(250, 80)
-    return c
-
-
 def vp_pos(canvas: GraphCanvas, scene_pt: QPointF) -> QPoint:
     return canvas.mapFromScene(scene_pt)
 

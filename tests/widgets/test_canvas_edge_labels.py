@@ -18,17 +18,6 @@ FULL = "[32, 8] float32"
 SHAPE = "[32, 8]"
 
 
-@pytest.fixture
-def canvas(qtbot):
-    c = GraphCanvas(Graph())
-    qtbot.addWidget(c)
-    c.resize(900, 600)
-    c.show()
-    qtbot.waitExposed(c)
-    c.centerOn(250, 80)
-    return c
-
-
 def body(item: NodeItem) -> QRectF:
     return item.mapRectToScene(item.body_rect())
 

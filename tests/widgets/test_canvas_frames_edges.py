@@ -57,17 +57,6 @@ class Harness:
         return [c for c in self.calls if c[0] == name]
 
 
-@pytest.fixture
-def canvas(qtbot):
-    c = GraphCanvas(Graph())
-    qtbot.addWidget(c)
-    c.resize(900, 600)
-    c.show()
-    qtbot.waitExposed(c)
-    c.centerOn(250, 80)
-    return c
-
-
 def vp(canvas: GraphCanvas, x: float, y: float) -> QPoint:
     return canvas.mapFromScene(QPointF(x, y))
 
