@@ -4,7 +4,7 @@ hovered or selected on its own, in a tip above the nodes; they follow moved node
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 
 from engine.graph.model import Graph
@@ -89,8 +89,13 @@ def test_full_text_in_tooltip_and_on_hover(qtbot, canvas):
     assert FULL in item.toolTip()
     assert item.tip() is None
     vp = canvas.viewport()
-    QTest.mouseMove(vp, canvas.mapFromScene(QPointF(-200, -200)))
-    QTest.mouseMove(vp, canvas.mapFromScene(item.path().pointAtPercent(0.5)))
+    away = canvas.mapFromScene(QPointF(-200, -200))
+    # QTest remembers buttons across tests: with one still "down", a move is a drag, not a hover
+    QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, away)
+    QTest.mouseMove(vp, away)
+    mid = canvas.mapFromScene(item.path().pointAtPercent(0.5))
+    QTest.mouseMove(vp, mid + QPoint(1, 0))
+    QTest.mouseMove(vp, mid)
     qtbot.waitUntil(lambda: item.tip() is not None)
     tip = item.tip()
     assert tip.text.text == FULL and tip.scene() is canvas.scene()

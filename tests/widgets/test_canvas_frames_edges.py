@@ -8,7 +8,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QInputDialog
 
-from engine.graph.model import Graph
 from widgets.canvas import GraphCanvas
 from widgets.canvas.edge_item import RubberEdge
 from widgets.canvas.frame_item import MEMBER_PAD, TITLE_ZONE
