@@ -30,8 +30,6 @@ _tracers: list[Any] = []
 # Bound by engine.tensor once Tensor exists (tensor.py imports this module, not the reverse).
 Tensor: Any = None
 _wrap: Any = None
-_NP2D = {d.np: d for d in D.ALL_DTYPES}  # numpy dtype -> engine dtype
-_new = object.__new__
 
 
 def bind_tensor(tensor_cls, wrap) -> None:
@@ -411,16 +409,7 @@ def apply(op: OpDef, operands: Sequence[Any], attrs: dict, out_device=None):
     if _tracers:
         timer.stop()
     if type(out) is not tuple:
-        # _wrap(out, dev), written out: this is the path every op call takes
-        if cpu and type(out) is not np.ndarray:
-            out = np.asarray(out)
-        r = _new(Tensor)
-        r._data = out
-        r._dtype = _NP2D[out.dtype]
-        r._device = dev
-        r._requires_grad = False
-        r._grad_fn = None
-        r._vbox = [0]
+        r = _wrap(out, dev)
         if need and r._dtype.is_floating_point and (op.differentiable_outputs is None
                                                     or op.differentiable_outputs[0]):
             r._requires_grad = True
