@@ -49,7 +49,7 @@ ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64
 FLOAT_DTYPES = (float16, float32, float64)
 INT_DTYPES = (uint8, int8, int16, int32, int64)
 
-_BY_NP = {d.np: d for d in ALL_DTYPES}
+BY_NP = {d.np: d for d in ALL_DTYPES}
 _BY_NAME: dict[str, dtype] = {}
 for _d in ALL_DTYPES:
     _BY_NAME[_d.name] = _d
@@ -76,7 +76,7 @@ def set_default_dtype(d: dtype) -> None:
 def from_numpy_dtype(npd) -> dtype:
     """The engine dtype of a numpy dtype; raises TypeError for ones PyTorch has no match for."""
     try:
-        return _BY_NP[np.dtype(npd)]
+        return BY_NP[np.dtype(npd)]
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np.dtype(npd).name}. The only supported types are: "
@@ -115,7 +115,7 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         return a if a.itemsize >= b.itemsize else b
     if a.category == 0:
         return a
-    return _BY_NP[np.promote_types(a.np, b.np)]
+    return BY_NP[np.promote_types(a.np, b.np)]
 
 
 def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-_seed = 67280421310721  # PyTorch's default initial seed
+DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
+_seed = DEFAULT_SEED
 _gen = np.random.default_rng(_seed)
 
 

@@ -17,7 +17,7 @@ from ._device import CPU, canonical, device
 from .autograd import graph as _graph
 from .autograd.grad_mode import is_grad_enabled, no_grad
 
-_NP2D = {d.np: d for d in D.ALL_DTYPES}
+_NP2D = D.BY_NP  # numpy dtype -> engine dtype
 
 
 class Size(tuple):

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..ops.registry import Attr, TensorSpec
+from ..random import DEFAULT_SEED as SEED  # export.SEED is this one
 from .kinds import NodeKind, PortSpec, register_special
 
 
@@ -82,7 +83,6 @@ def _set_requires_grad(t, flag: bool) -> None:
         t.requires_grad_(flag)
 
 
-SEED = 67280421310721  # engine.random's default seed; export.SEED is this one
 
 
 def node_rng(node_id: str, draw: int = 0, edits: int = 0) -> np.random.Generator:
